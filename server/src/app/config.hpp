@@ -1,0 +1,74 @@
+#pragma once
+// Server configuration: built-in preset defaults, then a TOML file, then MGS_* environment
+// variables, then command-line flags (each later source overrides the earlier ones). Every key
+// is validated; an invalid value stops start-up with a ConfigError naming the key and the
+// allowed range. config/default.toml documents every key.
+#include "sim/rules.hpp"
+#include "world/map.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace mgs::app {
+
+/// Raised for any configuration problem; what() names the key (or file and line) and the
+/// allowed values.
+class ConfigError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+enum class ReportFormat : std::uint8_t { Text, Json };
+
+struct ServerConfig {
+    std::string preset = "default";  ///< arena | default | massive
+    std::uint64_t seed = 1;          ///< map and simulation seed
+    int threads = 0;                 ///< worker threads for parallel phases; 0 = all cores
+    int bots = 400;                  ///< bot population (preset default)
+    std::string log_level = "info";  ///< trace | debug | info | warn | error | off
+
+    // Headless scenario (benchmarks and checks)
+    bool headless = false;
+    std::int64_t ticks = 0;          ///< ticks to run; 0 = until stopped
+    ReportFormat report = ReportFormat::Text;
+    bool ascii = false;              ///< print a coarse text view of the world (headless only)
+
+    // Network (used once the network issues land)
+    std::string bind_address = "0.0.0.0";
+    int http_port = 8080;
+    int max_players = 1000;          ///< human players
+
+    float stats_interval_s = 1.0f;   ///< live stats line period
+
+    sim::Rules rules;
+    world::MapParams map;
+
+    std::string config_file;         ///< the file that was loaded, empty if none
+};
+
+/// Reads an environment variable; returns nullopt when unset. Injected so tests need not touch
+/// the process environment.
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+
+/// The process environment.
+[[nodiscard]] EnvLookup process_env();
+
+/// Applies preset `name` (map size, bot count) to `cfg`. Throws ConfigError for an unknown name.
+void apply_preset(ServerConfig& cfg, const std::string& name);
+
+/// Builds the configuration from argv, the environment and the file named by --config (or
+/// MGS_CONFIG). Throws ConfigError on any invalid input. Returns nullopt when the command line
+/// only asked for --help (the help text has then been printed to stdout).
+[[nodiscard]] std::optional<ServerConfig> load_config(const std::vector<std::string>& args, const EnvLookup& env);
+
+/// Loads a TOML document (file contents) on top of `cfg`. `origin` names it in errors.
+void apply_toml(ServerConfig& cfg, const std::string& toml_text, const std::string& origin);
+
+/// Checks every value's range; throws ConfigError naming the first bad key.
+void validate(const ServerConfig& cfg);
+
+} // namespace mgs::app
