@@ -63,6 +63,8 @@ void apply_preset(ServerConfig& cfg, const std::string& name);
 /// Builds the configuration from argv, the environment and the file named by --config (or
 /// MGS_CONFIG). Throws ConfigError on any invalid input. Returns nullopt when the command line
 /// only asked for --help (the help text has then been printed to stdout).
+/// `args` are the arguments after the program name (argv[1] .. argv[argc - 1]). --help-config
+/// and --print-config also print (the key list, the effective configuration) and return nullopt.
 [[nodiscard]] std::optional<ServerConfig> load_config(const std::vector<std::string>& args, const EnvLookup& env);
 
 /// Loads a TOML document (file contents) on top of `cfg`. `origin` names it in errors.
@@ -70,5 +72,20 @@ void apply_toml(ServerConfig& cfg, const std::string& toml_text, const std::stri
 
 /// Checks every value's range; throws ConfigError naming the first bad key.
 void validate(const ServerConfig& cfg);
+
+/// Every configuration key with its environment variable, type, allowed range, default and
+/// meaning, one entry per key, for --help-config.
+[[nodiscard]] std::string describe_keys();
+
+/// Every key's current value as a TOML document; apply_toml reads it back unchanged.
+[[nodiscard]] std::string to_toml(const ServerConfig& cfg);
+
+/// Warnings for the MGS_* names among `names` that look like a configuration variable but are
+/// none (a misspelt variable would otherwise be ignored silently). Names that do not look like a
+/// key (MGS_WERROR of the build, say) are not reported.
+[[nodiscard]] std::vector<std::string> env_warnings(const std::vector<std::string>& names);
+
+/// Names of the variables of the process environment, for env_warnings().
+[[nodiscard]] std::vector<std::string> process_env_names();
 
 } // namespace mgs::app

@@ -1,0 +1,174 @@
+#include "app/runner.hpp"
+
+#include "core/percentile.hpp"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+namespace mgs::app {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+std::size_t count_alive(const std::vector<std::uint8_t>& v) {
+    std::size_t n = 0;
+    for (auto x : v) n += x != 0 ? 1 : 0;
+    return n;
+}
+} // namespace
+
+Simulation::Simulation(const ServerConfig& cfg)
+    : exec_(cfg.threads), world_(std::make_unique<sim::World>(cfg.rules, cfg.map, cfg.bots)) {
+    if (cfg.ticks > 0) {
+        tick_ms_.reserve(static_cast<std::size_t>(cfg.ticks));
+        ai_ms_.reserve(static_cast<std::size_t>(cfg.ticks));
+    }
+}
+
+double Simulation::tick() {
+    const auto t0 = Clock::now();
+    bots_.update(*world_, exec_);
+    const double ai = ms_since(t0);
+    world_->step(exec_);
+    const double total = ms_since(t0);
+    tick_ms_.push_back(total);
+    ai_ms_.push_back(ai);
+    return total;
+}
+
+std::string report_json(const ServerConfig& cfg, const Simulation& sim, double wall_s) {
+    const sim::World& w = sim.world();
+    const auto& ms = sim.tick_ms();
+    double max_ms = 0.0;
+    for (double v : ms) max_ms = std::max(max_ms, v);
+    nlohmann::json j;
+    j["preset"] = cfg.preset;
+    j["seed"] = cfg.seed;
+    j["threads"] = sim.threads();
+    j["mode"] = cfg.rules.mode == sim::Mode::CaptureTheFlag ? "ctf" : cfg.rules.mode == sim::Mode::TeamDeathmatch ? "tdm" : "ffa";
+    j["ticks"] = ms.size();
+    j["tick_hz"] = cfg.rules.tick_hz;
+    j["tick_ms"] = {{"p50", percentile(ms, 50)}, {"p99", percentile(ms, 99)}, {"max", max_ms},
+                    {"mean", ms.empty() ? 0.0 : wall_s * 1000.0 / static_cast<double>(ms.size())}};
+    j["ai_ms"] = {{"p50", percentile(sim.ai_ms(), 50)}, {"p99", percentile(sim.ai_ms(), 99)}};
+    j["entities"] = {{"players", w.humans() + w.bots()},
+                     {"humans", w.humans()},
+                     {"bots", w.bots()},
+                     {"projectiles", w.projectiles().live},
+                     {"walls", w.map().walls.size()},
+                     {"walls_standing", count_alive(w.wall_alive())},
+                     {"pickups", w.map().pickups.size()}};
+    j["kills"] = w.totals().kills;
+    j["captures"] = w.totals().captures;
+    j["shots"] = w.totals().shots;
+    j["matches"] = w.totals().matches;
+    j["team_score"] = {w.match().team_score[0], w.match().team_score[1]};
+    j["sim_seconds"] = static_cast<double>(ms.size()) / cfg.rules.tick_hz;
+    j["wall_seconds"] = wall_s;
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(w.state_hash()));
+    j["state_hash"] = hex;
+    return j.dump();
+}
+
+std::string ascii_view(const sim::World& world, int cols, int rows) {
+    const auto& map = world.map();
+    std::string out;
+    const float sx = map.width / static_cast<float>(cols), sy = map.height / static_cast<float>(rows);
+    std::vector<char> cells(static_cast<std::size_t>(cols * rows), ' ');
+    auto put = [&](Vec2 p, char c) {
+        const int x = std::clamp(static_cast<int>(p.x / sx), 0, cols - 1);
+        const int y = std::clamp(static_cast<int>(p.y / sy), 0, rows - 1);
+        cells[static_cast<std::size_t>(y * cols + x)] = c;
+    };
+    for (std::size_t i = 0; i < map.walls.size(); ++i) {
+        if (world.wall_alive()[i] == 0) continue;
+        const Aabb& b = map.walls[i].box;
+        for (float y = b.min.y; y <= b.max.y; y += sy * 0.5f)
+            for (float x = b.min.x; x <= b.max.x; x += sx * 0.5f) put({x, y}, map.walls[i].destructible() ? '%' : '#');
+    }
+    for (std::size_t i = 0; i < map.pickups.size(); ++i)
+        if (world.pickup_active()[i] != 0) put(map.pickups[i].pos, '+');
+    const auto& p = world.players();
+    for (std::size_t i = 0; i < p.size(); ++i) {
+        if (p.alive[i] == 0) continue;
+        const char c = p.team[i] == world::Team::Blue ? 'b' : (p.team[i] == world::Team::Red ? 'r' : 'o');
+        put(p.pos[i], p.is_bot[i] != 0 ? c : static_cast<char>(c - 32));
+    }
+    for (const auto& f : world.flags()) put(f.pos, 'F');
+    for (int y = 0; y < rows; ++y) {
+        out.append(cells.begin() + y * cols, cells.begin() + (y + 1) * cols);
+        out.push_back('\n');
+    }
+    return out;
+}
+
+int run_headless(const ServerConfig& cfg, const std::atomic<bool>& stop) {
+    Simulation sim(cfg);
+    spdlog::info("headless: preset {} seed {} bots {} threads {} ticks {}", cfg.preset, cfg.seed, cfg.bots,
+                 sim.threads(), cfg.ticks);
+    const auto t0 = Clock::now();
+    const auto ascii_every = static_cast<std::int64_t>(cfg.rules.tick_hz) * 5;
+    for (std::int64_t t = 0; (cfg.ticks == 0 || t < cfg.ticks) && !stop.load(std::memory_order_relaxed); ++t) {
+        sim.tick();
+        if (cfg.ascii && (t + 1) % ascii_every == 0) std::cerr << ascii_view(sim.world(), 100, 40) << '\n';
+    }
+    const double wall_s = ms_since(t0) / 1000.0;
+    if (cfg.report == ReportFormat::Json) {
+        std::cout << report_json(cfg, sim, wall_s) << std::endl;
+    } else {
+        const auto& ms = sim.tick_ms();
+        std::cout << "ticks " << ms.size() << "  tick p50 " << percentile(ms, 50) << " ms  p99 " << percentile(ms, 99)
+                  << " ms  kills " << sim.world().totals().kills << "  captures " << sim.world().totals().captures
+                  << "  state_hash " << std::hex << sim.world().state_hash() << std::dec << std::endl;
+    }
+    return 0;
+}
+
+int run_live(const ServerConfig& cfg, const std::atomic<bool>& stop) {
+    Simulation sim(cfg);
+    const auto period = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / cfg.rules.tick_hz));
+    spdlog::info("live: preset {} ({}x{} wu), {} bots, {} Hz, {} threads; Ctrl+C stops", cfg.preset, cfg.map.width,
+                 cfg.map.height, cfg.bots, cfg.rules.tick_hz, sim.threads());
+    auto next = Clock::now();
+    auto last_stats = Clock::now();
+    std::size_t window_start = 0;
+    std::uint64_t kills_before = 0, captures_before = 0;
+    for (std::int64_t t = 0; (cfg.ticks == 0 || t < cfg.ticks) && !stop.load(std::memory_order_relaxed); ++t) {
+        sim.tick();
+        next += period;
+        const auto now = Clock::now();
+        if (now < next) std::this_thread::sleep_until(next);
+        else if (now - next > period * 5) next = now; // fell behind: do not try to catch up in a burst
+        if (std::chrono::duration<double>(now - last_stats).count() >= cfg.stats_interval_s) {
+            const auto& ms = sim.tick_ms();
+            std::vector<double> window(ms.begin() + static_cast<std::ptrdiff_t>(window_start), ms.end());
+            window_start = ms.size();
+            const sim::World& w = sim.world();
+            const auto& m = w.match();
+            spdlog::info("tick {} | tick ms p50 {:.2f} max {:.2f} | players {} (bots {}) projectiles {} | kills +{} "
+                         "captures +{} | match {} score {}:{}",
+                         w.tick(), percentile(window, 50), percentile(window, 100), w.humans() + w.bots(), w.bots(),
+                         w.projectiles().live, w.totals().kills - kills_before, w.totals().captures - captures_before,
+                         m.phase == sim::MatchPhase::Active ? "active" : m.phase == sim::MatchPhase::Ended ? "ended" : "waiting",
+                         m.team_score[0], m.team_score[1]);
+            kills_before = w.totals().kills;
+            captures_before = w.totals().captures;
+            last_stats = now;
+        }
+    }
+    spdlog::info("stopped after {} ticks; {} kills, {} captures, {} matches", sim.world().tick(),
+                 sim.world().totals().kills, sim.world().totals().captures, sim.world().totals().matches);
+    return 0;
+}
+
+} // namespace mgs::app

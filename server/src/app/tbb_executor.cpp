@@ -1,0 +1,38 @@
+#include "app/tbb_executor.hpp"
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/partitioner.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <thread>
+
+namespace mgs::app {
+
+struct TbbExecutor::Impl {
+    explicit Impl(int n) : arena(n) {}
+    tbb::task_arena arena;
+};
+
+TbbExecutor::TbbExecutor(int threads) {
+    threads_ = threads > 0 ? threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    impl_ = std::make_unique<Impl>(threads_);
+}
+
+TbbExecutor::~TbbExecutor() = default;
+
+void TbbExecutor::for_ranges(std::size_t n, std::size_t grain, RangeFn fn) {
+    if (n == 0) return;
+    if (threads_ == 1 || n <= grain) {
+        fn(0, n);
+        return;
+    }
+    impl_->arena.execute([&] {
+        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, std::max<std::size_t>(1, grain)),
+                          [&](const tbb::blocked_range<std::size_t>& r) { fn(r.begin(), r.end()); },
+                          tbb::simple_partitioner());
+    });
+}
+
+} // namespace mgs::app
