@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace mgs::sim {
 
@@ -50,6 +51,20 @@ World::World(const Rules& rules, const world::MapParams& map_params, int bot_pop
     map_params_.player_radius = rules_.player_radius;
     dt_ = 1.0f / static_cast<float>(rules_.tick_hz);
     map_ = world::generate_map(map_params_);
+    init();
+}
+
+World::World(const Rules& rules, world::Map map, int bot_population)
+    : rules_(rules), map_(std::move(map)), bot_population_(bot_population) {
+    map_params_.width = map_.width;
+    map_params_.height = map_.height;
+    map_params_.seed = map_.seed;
+    map_params_.player_radius = rules_.player_radius;
+    dt_ = 1.0f / static_cast<float>(rules_.tick_hz);
+    init();
+}
+
+void World::init() {
     reset_round_state();
     grid_.configure(map_.width, map_.height, kGridCell);
     match_.phase = MatchPhase::Waiting;

@@ -145,6 +145,8 @@ public:
     /// Creates the world with its generated map. `bot_population` bots are added and kept
     /// (minus the humans present) by balance_population().
     World(const Rules& rules, const world::MapParams& map_params, int bot_population);
+    /// Creates the world on a given map (tests build small hand-made maps this way).
+    World(const Rules& rules, world::Map map, int bot_population);
 
     /// Adds a player (team chosen to balance teams; `preferred` honoured when it does not make
     /// teams uneven). Returns its handle. Main thread only, between steps.
@@ -225,6 +227,7 @@ private:
     [[nodiscard]] Vec2 choose_spawn(std::uint32_t p) const;
     void end_match(Team winner);
     void reset_round_state();
+    void init();
     void rebalance_teams();
     [[nodiscard]] Team pick_team(Team preferred) const;
     void resolve_walls(Vec2& pos) const;

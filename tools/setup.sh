@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what the project needs on Debian 12, and nothing when everything is there already.
+#   tools/setup.sh          build and run dependencies
+#   tools/setup.sh test     plus what the tests need
+set -euo pipefail
+
+need=(cmake ninja-build g++ pkg-config
+      flatbuffers-compiler libflatbuffers-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
+      libtbb-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev)
+
+missing=()
+for p in "${need[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || { echo "setup: need root or sudo to install ${missing[*]}" >&2; exit 1; }
+        SUDO="sudo"
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
