@@ -93,9 +93,14 @@ void Bots::decide(const sim::World& world, std::uint32_t slot, Brain& b) const {
     }
     // Stuck: barely moved since the last decision while heading somewhere: walk a random
     // heading for a second to get around the obstacle.
-    if (distance_sq(me, b.last_pos) < 4.0f && tick >= b.unstick_until) {
-        b.wander = unit_float(mix64(draw ^ 0xabcdefULL)) * 2.0f * kPi;
-        b.unstick_until = tick + static_cast<std::uint32_t>(world.rules().tick_hz);
+    // Blocked (barely moved since the last decision): side-step along the obstacle, at right
+    // angles to the goal, alternating sides, for a random 1-2.5 s.
+    if (distance_sq(me, b.last_pos) < 16.0f && tick >= b.unstick_until) {
+        const Vec2 to_goal = b.goal - me;
+        b.side = !b.side;
+        b.wander = std::atan2(to_goal.y, to_goal.x) + (b.side ? 0.5f : -0.5f) * kPi;
+        const float secs = 1.0f + 1.5f * unit_float(mix64(draw ^ 0xabcdefULL));
+        b.unstick_until = tick + static_cast<std::uint32_t>(secs * static_cast<float>(world.rules().tick_hz));
     }
     b.last_pos = me;
 }

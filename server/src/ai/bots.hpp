@@ -39,6 +39,7 @@ private:
         float wander = 0.0f;              ///< wander heading (radians)
         std::uint32_t unstick_until = 0;  ///< tick until which the bot walks the wander heading
         std::uint32_t seq = 0;
+        bool side = false;                ///< which way the last side-step went
     };
 
     void decide(const sim::World& world, std::uint32_t slot, Brain& b) const;

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# make bench: Google Benchmark for the grids, then the headless scenario per preset. Writes one
+# JSON file per run under bench/results/ (the report plus machine and build information) and
+# prints a summary. Numbers only: nothing here passes or fails on a timing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=bench/results
+mkdir -p "$out"
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
+cores=$(nproc)
+mem=$(free -g | awk '/Mem:/ {print $2 " GiB"}')
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+compiler=$(c++ --version | head -1)
+machine=$(printf '{"cpu":"%s","cores":%s,"memory":"%s","kernel":"%s"}' "$cpu" "$cores" "$mem" "$(uname -r)")
+build=$(printf '{"commit":"%s","build_type":"Release","compiler":"%s","date":"%s"}' "$commit" "$compiler" "$(date -u +%FT%TZ)")
+
+echo "== Google Benchmark (grids, map generation)"
+./build/bin/mgs-bench --benchmark_format=console --benchmark_out="$out/grid.json" --benchmark_out_format=json \
+    --benchmark_min_time=0.2
+
+run_scenario() { # preset ticks
+    local report
+    report=$(./build/bin/mgs-server --headless --preset "$1" --ticks "$2" --threads 2 --report json 2>/dev/null)
+    printf '{"scenario":"%s","machine":%s,"build":%s,"report":%s}\n' "$1" "$machine" "$build" "$report" > "$out/$1.json"
+    python3 - "$out/$1.json" <<'PY' 2>/dev/null || cat "$out/$1.json"
+import json, sys
+d = json.load(open(sys.argv[1])); r = d["report"]
+print(f"  {d['scenario']:8s} {r['entities']['players']:6d} players  tick p50 {r['tick_ms']['p50']:.3f} ms  "
+      f"p99 {r['tick_ms']['p99']:.3f} ms  max {r['tick_ms']['max']:.3f} ms  ai p50 {r['ai_ms']['p50']:.3f} ms  "
+      f"kills {r['kills']}  captures {r['captures']}")
+PY
+}
+
+echo "== headless scenarios (2 threads) on $cpu, $cores cores"
+run_scenario arena 9000
+run_scenario default 3000
+run_scenario massive 900
+echo "results in $out/"
