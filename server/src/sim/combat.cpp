@@ -8,9 +8,6 @@
 namespace mgs::sim {
 
 namespace {
-/// How far a player may have moved since the grid was rebuilt (end of the previous tick):
-/// boosted speed for one tick plus separation. Grid queries widen their area by it.
-constexpr float kGridSlack = 16.0f;
 constexpr std::uint8_t kHitNone = 0, kHitWall = 1, kHitPlayer = 2;
 
 [[nodiscard]] std::size_t gun(WeaponKind w) { return static_cast<std::size_t>(w); }

@@ -8,7 +8,6 @@
 namespace mgs::sim {
 
 namespace {
-constexpr float kGridSlack = 16.0f;
 } // namespace
 
 void World::respawn_pickup(std::uint32_t i) {

@@ -109,7 +109,21 @@ PlayerId World::add_player(std::string_view name, bool is_bot, Team preferred) {
     p.alive[slot] = 0;
     p.is_bot[slot] = is_bot ? 1 : 0;
     p.name[slot].assign(name);
-    p.team[slot] = pick_team(preferred);
+    Team team = pick_team(preferred);
+    if (!is_bot && team != Team::None && team_count_[0] == team_count_[1] &&
+        bots_ > std::max(0, bot_population_ - humans_ - 1)) {
+        // Even teams and a bot is about to make room for this human (balance_population takes
+        // it from the larger team): join a team that has a bot to give up, or the teams would
+        // end up two apart.
+        std::array<int, 2> team_bots{};
+        for (std::size_t i = 0; i < p.size(); ++i) {
+            if (p.in_use[i] != 0 && p.is_bot[i] != 0 && p.team[i] != Team::None)
+                ++team_bots[static_cast<std::size_t>(p.team[i])];
+        }
+        const auto t = static_cast<std::size_t>(team);
+        if (team_bots[t] == 0 && team_bots[1 - t] > 0) team = static_cast<Team>(1 - t);
+    }
+    p.team[slot] = team;
     p.stats[slot] = {};
     p.input[slot] = {};
     p.pending[slot] = {};
@@ -152,16 +166,20 @@ void World::balance_population() {
     const int desired_bots = std::max(0, bot_population_ - humans_);
     while (bots_ > desired_bots) {
         // Remove a bot from the larger team (any team in free-for-all), highest slot first,
-        // preferring one that is dead so nobody vanishes mid-fight.
+        // preferring one that is dead so nobody vanishes mid-fight. When the larger team has no
+        // bot left, one from the other team makes room: the population is kept either way.
         const int red = team_count_[0], blue = team_count_[1];
         const Team from = !team_mode() ? Team::None : (red >= blue ? Team::Red : Team::Blue);
         std::uint32_t pick = kNoPlayer;
-        for (std::size_t i = players_.size(); i-- > 0;) {
-            if (players_.in_use[i] == 0 || players_.is_bot[i] == 0 || players_.team[i] != from) continue;
-            if (pick == kNoPlayer) pick = static_cast<std::uint32_t>(i);
-            if (players_.alive[i] == 0) {
-                pick = static_cast<std::uint32_t>(i);
-                break;
+        for (int pass = 0; pass < 2 && pick == kNoPlayer; ++pass) {
+            for (std::size_t i = players_.size(); i-- > 0;) {
+                if (players_.in_use[i] == 0 || players_.is_bot[i] == 0) continue;
+                if (pass == 0 && players_.team[i] != from) continue;
+                if (pick == kNoPlayer) pick = static_cast<std::uint32_t>(i);
+                if (players_.alive[i] == 0) {
+                    pick = static_cast<std::uint32_t>(i);
+                    break;
+                }
             }
         }
         if (pick == kNoPlayer) break;
@@ -250,14 +268,13 @@ void World::phase_move(Executor& exec) {
     });
     // Pass 2: soft separation, computed from the positions after pass 1 (read only).
     const float reach = 2.0f * r;
-    const float slack = 16.0f;
     exec.for_ranges(n, 512, [&](std::size_t begin, std::size_t end) {
         for (std::size_t i = begin; i < end; ++i) {
             p.push[i] = {};
             if (p.alive[i] == 0) continue;
             const Vec2 pi = p.pos[i];
             Vec2 push{};
-            grid_.for_each_in_rect(Aabb{pi, pi}.inflated(reach + slack), [&](std::uint32_t j) {
+            grid_.for_each_in_rect(Aabb{pi, pi}.inflated(reach + kGridSlack), [&](std::uint32_t j) {
                 if (j == i || p.alive[j] == 0) return;
                 const Vec2 d = pi - p.pos[j];
                 const float d2 = length_sq(d);
@@ -273,6 +290,9 @@ void World::phase_move(Executor& exec) {
                 }
                 push += nrm * ((reach - dist) * rules_.separation_strength);
             });
+            // Bounded per tick, so positions stay within kGridSlack of the grid's view.
+            const float len = length(push);
+            if (len > kMaxSeparationStep) push = push * (kMaxSeparationStep / len);
             p.push[i] = push;
         }
     });

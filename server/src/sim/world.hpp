@@ -35,6 +35,12 @@
 
 namespace mgs::sim {
 
+/// How far a player can be from where the player grid saw it (grid rebuilt at the end of the
+/// previous tick): one tick of boosted movement (7.5 wu) plus at most kMaxSeparationStep of
+/// separation, with margin. Queries widen their area by it and then test exact positions.
+inline constexpr float kMaxSeparationStep = 7.5f;
+inline constexpr float kGridSlack = 32.0f;
+
 struct PlayerTag {};
 using PlayerId = Handle<PlayerTag>;
 using world::Team;
