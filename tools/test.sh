@@ -11,7 +11,7 @@ failures=()
 run_ctest() { # preset
     local log
     log=$(mktemp)
-    ctest --preset "$1" -j2 --no-tests=error 2>&1 | tee "$log" | grep -vE '^\s+(Start|[0-9]+/[0-9]+ Test +#[0-9]+: .* Passed)' || true
+    ctest --preset "$1" -j2 --no-tests=error 2>&1 | tee "$log" | grep -vE '^\s*(Start|[0-9]+/[0-9]+ Test +#[0-9]+: .* Passed)' || true
     local line
     line=$(grep -E '[0-9]+% tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -1)
     if [ -z "$line" ]; then
