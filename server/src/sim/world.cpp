@@ -249,6 +249,7 @@ void World::phase_move(Executor& exec) {
     // Pass 1: each player moves by its own input against the static walls.
     exec.for_ranges(n, 512, [&](std::size_t begin, std::size_t end) {
         for (std::size_t i = begin; i < end; ++i) {
+            p.push[i] = {};
             if (p.alive[i] == 0) continue;
             const Input& in = p.input[i];
             const Vec2 dir = normalized(Vec2{static_cast<float>(in.move_x), static_cast<float>(in.move_y)});
@@ -266,11 +267,14 @@ void World::phase_move(Executor& exec) {
             p.pos[i] = pos;
         }
     });
-    // Pass 2: soft separation, computed from the positions after pass 1 (read only).
+    // Pass 2: soft separation, computed from the positions after pass 1 (read only). Players
+    // not in the grid (none in play; tests may place some by hand) are not pushed this tick.
     const float reach = 2.0f * r;
-    exec.for_ranges(n, 512, [&](std::size_t begin, std::size_t end) {
-        for (std::size_t i = begin; i < end; ++i) {
-            p.push[i] = {};
+    // Work is split over the grid's cell order: each range is a compact band of the world.
+    const auto order = grid_.order();
+    exec.for_ranges(order.size(), 512, [&](std::size_t begin, std::size_t end) {
+        for (std::size_t k = begin; k < end; ++k) {
+            const std::uint32_t i = order[k];
             if (p.alive[i] == 0) continue;
             const Vec2 pi = p.pos[i];
             Vec2 push{};

@@ -2,8 +2,9 @@
 // Uniform grid over moving entities, rebuilt from scratch every tick by a counting sort:
 // count entities per cell, prefix-sum the counts into offsets, scatter entity indices. Two
 // linear passes, no per-entity or per-cell allocation (buffers only grow, and only when the
-// population does), and the result lists entities in cell order, which is also how parallel
-// phases split their work into spatially coherent partitions (see partition()).
+// population does), and the result lists entities in cell order. That order is the world's
+// partitioning for parallel work: a contiguous range of order() is a band of neighbouring cells,
+// so a worker that takes a range touches a compact region of the world (and of the grid).
 //
 //   positions:   e0(2,1) e1(0,0) e2(2,1) e3(1,0)        cells numbered row-major
 //   cell_start_: c0:0 c1:1 c2:2 ... c5:2 c6:4            entities of cell c are
