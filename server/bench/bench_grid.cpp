@@ -46,7 +46,8 @@ void BM_EntityGridRadiusQuery(benchmark::State& state) {
     Rng rng(2);
     std::size_t found = 0;
     for (auto _ : state) {
-        grid.for_each_in_radius({rng.range(0, 32000), rng.range(0, 32000)}, radius, [&](std::uint32_t) { ++found; });
+        grid.for_each_in_radius({rng.range(0, 32000), rng.range(0, 32000)}, radius,
+                                [&](std::uint32_t) { ++found; });
     }
     benchmark::DoNotOptimize(found);
     state.counters["found_per_query"] = static_cast<double>(found) / static_cast<double>(state.iterations());

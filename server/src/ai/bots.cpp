@@ -20,8 +20,9 @@ void Bots::update(sim::World& world, Executor& exec) {
         brains_.resize(n);
         inputs_.resize(n);
     }
-    const auto period = std::max<std::uint32_t>(1, static_cast<std::uint32_t>(
-                                                       std::lround(static_cast<float>(world.rules().tick_hz) / params_.decide_hz)));
+    const auto period =
+        std::max<std::uint32_t>(1, static_cast<std::uint32_t>(std::lround(
+                                       static_cast<float>(world.rules().tick_hz) / params_.decide_hz)));
     const std::uint32_t tick = world.tick();
     exec.for_ranges(n, 256, [&](std::size_t begin, std::size_t end) {
         for (std::size_t i = begin; i < end; ++i) {
@@ -50,7 +51,8 @@ void Bots::decide(const sim::World& world, std::uint32_t slot, Brain& b) const {
     const sim::Players& p = world.players();
     const Vec2 me = p.pos[slot];
     const std::uint32_t tick = world.tick();
-    const std::uint64_t draw = hash_draw(world.map().seed, (static_cast<std::uint64_t>(b.generation) << 32) | slot, tick);
+    const std::uint64_t draw =
+        hash_draw(world.map().seed, (static_cast<std::uint64_t>(b.generation) << 32) | slot, tick);
 
     // Target: the nearest enemy in view with a clear line of sight.
     std::uint32_t best = kNoPlayer;
@@ -79,8 +81,8 @@ void Bots::decide(const sim::World& world, std::uint32_t slot, Brain& b) const {
         } else if (mine.state != FlagState::Home && (slot % 3 == 0 || mine.state == FlagState::Dropped)) {
             b.goal = mine.pos;
         } else if (slot % 4 == 0) {
-            b.goal = world.map().bases[own].flag_stand + Vec2{unit_float(draw) * 300.0f - 150.0f,
-                                                               unit_float(mix64(draw)) * 300.0f - 150.0f};
+            b.goal = world.map().bases[own].flag_stand +
+                     Vec2{unit_float(draw) * 300.0f - 150.0f, unit_float(mix64(draw)) * 300.0f - 150.0f};
         } else {
             b.goal = theirs.pos;
         }
@@ -130,19 +132,25 @@ sim::Input Bots::steer(const sim::World& world, std::uint32_t slot, Brain& b) co
         const std::uint8_t owned = p.owned[slot];
         auto has = [&](WeaponKind w) { return (owned & (1u << static_cast<unsigned>(w))) != 0; };
         WeaponKind w = WeaponKind::Pistol;
-        if (dist < 200.0f && has(WeaponKind::Shotgun)) w = WeaponKind::Shotgun;
-        else if (dist > 450.0f && has(WeaponKind::Sniper)) w = WeaponKind::Sniper;
-        else if (has(WeaponKind::Rifle)) w = WeaponKind::Rifle;
+        if (dist < 200.0f && has(WeaponKind::Shotgun))
+            w = WeaponKind::Shotgun;
+        else if (dist > 450.0f && has(WeaponKind::Sniper))
+            w = WeaponKind::Sniper;
+        else if (has(WeaponKind::Rifle))
+            w = WeaponKind::Rifle;
         in.weapon_slot = static_cast<std::int8_t>(w);
         in.buttons = sim::kButtonFire;
-        if (dist < world.rules().weapons[static_cast<std::size_t>(WeaponKind::Melee)].range + world.rules().player_radius)
+        if (dist < world.rules().weapons[static_cast<std::size_t>(WeaponKind::Melee)].range +
+                       world.rules().player_radius)
             in.buttons = static_cast<std::uint8_t>(in.buttons | sim::kButtonMelee);
         // Strafe while shooting.
         if (tick < b.unstick_until) return in;
         const bool left = ((tick / 20u + slot) & 1u) != 0;
         const Vec2 side = left ? Vec2{-d.y, d.x} : Vec2{d.y, -d.x};
-        in.move_x = static_cast<std::int8_t>(side.x > 0.3f * dist ? 1 : (side.x < -0.3f * dist ? -1 : in.move_x));
-        in.move_y = static_cast<std::int8_t>(side.y > 0.3f * dist ? 1 : (side.y < -0.3f * dist ? -1 : in.move_y));
+        in.move_x =
+            static_cast<std::int8_t>(side.x > 0.3f * dist ? 1 : (side.x < -0.3f * dist ? -1 : in.move_x));
+        in.move_y =
+            static_cast<std::int8_t>(side.y > 0.3f * dist ? 1 : (side.y < -0.3f * dist ? -1 : in.move_y));
     } else {
         in.buttons = 0;
         if (p.magazine[slot][static_cast<std::size_t>(p.weapon[slot])] <

@@ -17,9 +17,9 @@
 namespace mgs::ai {
 
 struct BotParams {
-    float view_radius = 700.0f;   ///< wu: bots see enemies this far, if no wall is in between
-    float decide_hz = 5.0f;       ///< decisions per second per bot (steering runs every tick)
-    float aim_error_rad = 0.06f;  ///< maximum aim error
+    float view_radius = 700.0f;  ///< wu: bots see enemies this far, if no wall is in between
+    float decide_hz = 5.0f;      ///< decisions per second per bot (steering runs every tick)
+    float aim_error_rad = 0.06f; ///< maximum aim error
 };
 
 class Bots {
@@ -36,10 +36,10 @@ private:
         std::uint32_t target = sim::kNoPlayer;
         Vec2 goal{};
         Vec2 last_pos{};
-        float wander = 0.0f;              ///< wander heading (radians)
-        std::uint32_t unstick_until = 0;  ///< tick until which the bot walks the wander heading
+        float wander = 0.0f;             ///< wander heading (radians)
+        std::uint32_t unstick_until = 0; ///< tick until which the bot walks the wander heading
         std::uint32_t seq = 0;
-        bool side = false;                ///< which way the last side-step went
+        bool side = false; ///< which way the last side-step went
     };
 
     void decide(const sim::World& world, std::uint32_t slot, Brain& b) const;

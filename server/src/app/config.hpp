@@ -25,29 +25,29 @@ public:
 enum class ReportFormat : std::uint8_t { Text, Json };
 
 struct ServerConfig {
-    std::string preset = "default";  ///< arena | default | massive
-    std::uint64_t seed = 1;          ///< map and simulation seed
-    int threads = 0;                 ///< worker threads for parallel phases; 0 = all cores
-    int bots = 400;                  ///< bot population (preset default)
-    std::string log_level = "info";  ///< trace | debug | info | warn | error | off
+    std::string preset = "default"; ///< arena | default | massive
+    std::uint64_t seed = 1;         ///< map and simulation seed
+    int threads = 0;                ///< worker threads for parallel phases; 0 = all cores
+    int bots = 400;                 ///< bot population (preset default)
+    std::string log_level = "info"; ///< trace | debug | info | warn | error | off
 
     // Headless scenario (benchmarks and checks)
     bool headless = false;
-    std::int64_t ticks = 0;          ///< ticks to run; 0 = until stopped
+    std::int64_t ticks = 0; ///< ticks to run; 0 = until stopped
     ReportFormat report = ReportFormat::Text;
-    bool ascii = false;              ///< print a coarse text view of the world (headless only)
+    bool ascii = false; ///< print a coarse text view of the world (headless only)
 
     // Network (used once the network issues land)
     std::string bind_address = "0.0.0.0";
     int http_port = 8080;
-    int max_players = 1000;          ///< human players
+    int max_players = 1000; ///< human players
 
-    float stats_interval_s = 1.0f;   ///< live stats line period
+    float stats_interval_s = 1.0f; ///< live stats line period
 
     sim::Rules rules;
     world::MapParams map;
 
-    std::string config_file;         ///< the file that was loaded, empty if none
+    std::string config_file; ///< the file that was loaded, empty if none
 };
 
 /// Reads an environment variable; returns nullopt when unset. Injected so tests need not touch
@@ -65,7 +65,8 @@ void apply_preset(ServerConfig& cfg, const std::string& name);
 /// only asked for --help (the help text has then been printed to stdout).
 /// `args` are the arguments after the program name (argv[1] .. argv[argc - 1]). --help-config
 /// and --print-config also print (the key list, the effective configuration) and return nullopt.
-[[nodiscard]] std::optional<ServerConfig> load_config(const std::vector<std::string>& args, const EnvLookup& env);
+[[nodiscard]] std::optional<ServerConfig> load_config(const std::vector<std::string>& args,
+                                                      const EnvLookup& env);
 
 /// Loads a TOML document (file contents) on top of `cfg`. `origin` names it in errors.
 void apply_toml(ServerConfig& cfg, const std::string& toml_text, const std::string& origin);

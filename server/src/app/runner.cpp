@@ -54,10 +54,14 @@ std::string report_json(const ServerConfig& cfg, const Simulation& sim, double w
     j["preset"] = cfg.preset;
     j["seed"] = cfg.seed;
     j["threads"] = sim.threads();
-    j["mode"] = cfg.rules.mode == sim::Mode::CaptureTheFlag ? "ctf" : cfg.rules.mode == sim::Mode::TeamDeathmatch ? "tdm" : "ffa";
+    j["mode"] = cfg.rules.mode == sim::Mode::CaptureTheFlag   ? "ctf"
+                : cfg.rules.mode == sim::Mode::TeamDeathmatch ? "tdm"
+                                                              : "ffa";
     j["ticks"] = ms.size();
     j["tick_hz"] = cfg.rules.tick_hz;
-    j["tick_ms"] = {{"p50", percentile(ms, 50)}, {"p99", percentile(ms, 99)}, {"max", max_ms},
+    j["tick_ms"] = {{"p50", percentile(ms, 50)},
+                    {"p99", percentile(ms, 99)},
+                    {"max", max_ms},
                     {"mean", ms.empty() ? 0.0 : wall_s * 1000.0 / static_cast<double>(ms.size())}};
     j["ai_ms"] = {{"p50", percentile(sim.ai_ms(), 50)}, {"p99", percentile(sim.ai_ms(), 99)}};
     j["entities"] = {{"players", w.humans() + w.bots()},
@@ -94,7 +98,8 @@ std::string ascii_view(const sim::World& world, int cols, int rows) {
         if (world.wall_alive()[i] == 0) continue;
         const Aabb& b = map.walls[i].box;
         for (float y = b.min.y; y <= b.max.y; y += sy * 0.5f)
-            for (float x = b.min.x; x <= b.max.x; x += sx * 0.5f) put({x, y}, map.walls[i].destructible() ? '%' : '#');
+            for (float x = b.min.x; x <= b.max.x; x += sx * 0.5f)
+                put({x, y}, map.walls[i].destructible() ? '%' : '#');
     }
     for (std::size_t i = 0; i < map.pickups.size(); ++i)
         if (world.pickup_active()[i] != 0) put(map.pickups[i].pos, '+');
@@ -118,7 +123,8 @@ int run_headless(const ServerConfig& cfg, const std::atomic<bool>& stop) {
                  sim.threads(), cfg.ticks);
     const auto t0 = Clock::now();
     const auto ascii_every = static_cast<std::int64_t>(cfg.rules.tick_hz) * 5;
-    for (std::int64_t t = 0; (cfg.ticks == 0 || t < cfg.ticks) && !stop.load(std::memory_order_relaxed); ++t) {
+    for (std::int64_t t = 0; (cfg.ticks == 0 || t < cfg.ticks) && !stop.load(std::memory_order_relaxed);
+         ++t) {
         sim.tick();
         if (cfg.ascii && (t + 1) % ascii_every == 0) std::cerr << ascii_view(sim.world(), 100, 40) << '\n';
     }
@@ -127,40 +133,48 @@ int run_headless(const ServerConfig& cfg, const std::atomic<bool>& stop) {
         std::cout << report_json(cfg, sim, wall_s) << std::endl;
     } else {
         const auto& ms = sim.tick_ms();
-        std::cout << "ticks " << ms.size() << "  tick p50 " << percentile(ms, 50) << " ms  p99 " << percentile(ms, 99)
-                  << " ms  kills " << sim.world().totals().kills << "  captures " << sim.world().totals().captures
-                  << "  state_hash " << std::hex << sim.world().state_hash() << std::dec << std::endl;
+        std::cout << "ticks " << ms.size() << "  tick p50 " << percentile(ms, 50) << " ms  p99 "
+                  << percentile(ms, 99) << " ms  kills " << sim.world().totals().kills << "  captures "
+                  << sim.world().totals().captures << "  state_hash " << std::hex << sim.world().state_hash()
+                  << std::dec << std::endl;
     }
     return 0;
 }
 
 int run_live(const ServerConfig& cfg, const std::atomic<bool>& stop) {
     Simulation sim(cfg);
-    const auto period = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / cfg.rules.tick_hz));
-    spdlog::info("live: preset {} ({}x{} wu), {} bots, {} Hz, {} threads; Ctrl+C stops", cfg.preset, cfg.map.width,
-                 cfg.map.height, cfg.bots, cfg.rules.tick_hz, sim.threads());
+    const auto period =
+        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / cfg.rules.tick_hz));
+    spdlog::info("live: preset {} ({}x{} wu), {} bots, {} Hz, {} threads; Ctrl+C stops", cfg.preset,
+                 cfg.map.width, cfg.map.height, cfg.bots, cfg.rules.tick_hz, sim.threads());
     auto next = Clock::now();
     auto last_stats = Clock::now();
     std::size_t window_start = 0;
     std::uint64_t kills_before = 0, captures_before = 0;
-    for (std::int64_t t = 0; (cfg.ticks == 0 || t < cfg.ticks) && !stop.load(std::memory_order_relaxed); ++t) {
+    for (std::int64_t t = 0; (cfg.ticks == 0 || t < cfg.ticks) && !stop.load(std::memory_order_relaxed);
+         ++t) {
         sim.tick();
         next += period;
         const auto now = Clock::now();
-        if (now < next) std::this_thread::sleep_until(next);
-        else if (now - next > period * 5) next = now; // fell behind: do not try to catch up in a burst
+        if (now < next)
+            std::this_thread::sleep_until(next);
+        else if (now - next > period * 5)
+            next = now; // fell behind: do not try to catch up in a burst
         if (std::chrono::duration<double>(now - last_stats).count() >= cfg.stats_interval_s) {
             const auto& ms = sim.tick_ms();
             std::vector<double> window(ms.begin() + static_cast<std::ptrdiff_t>(window_start), ms.end());
             window_start = ms.size();
             const sim::World& w = sim.world();
             const auto& m = w.match();
-            spdlog::info("tick {} | tick ms p50 {:.2f} max {:.2f} | players {} (bots {}) projectiles {} | kills +{} "
-                         "captures +{} | match {} score {}:{}",
-                         w.tick(), percentile(window, 50), percentile(window, 100), w.humans() + w.bots(), w.bots(),
-                         w.projectiles().live, w.totals().kills - kills_before, w.totals().captures - captures_before,
-                         m.phase == sim::MatchPhase::Active ? "active" : m.phase == sim::MatchPhase::Ended ? "ended" : "waiting",
-                         m.team_score[0], m.team_score[1]);
+            spdlog::info(
+                "tick {} | tick ms p50 {:.2f} max {:.2f} | players {} (bots {}) projectiles {} | kills +{} "
+                "captures +{} | match {} score {}:{}",
+                w.tick(), percentile(window, 50), percentile(window, 100), w.humans() + w.bots(), w.bots(),
+                w.projectiles().live, w.totals().kills - kills_before, w.totals().captures - captures_before,
+                m.phase == sim::MatchPhase::Active  ? "active"
+                : m.phase == sim::MatchPhase::Ended ? "ended"
+                                                    : "waiting",
+                m.team_score[0], m.team_score[1]);
             kills_before = w.totals().kills;
             captures_before = w.totals().captures;
             last_stats = now;

@@ -29,9 +29,10 @@ void TbbExecutor::for_ranges(std::size_t n, std::size_t grain, RangeFn fn) {
         return;
     }
     impl_->arena.execute([&] {
-        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, std::max<std::size_t>(1, grain)),
-                          [&](const tbb::blocked_range<std::size_t>& r) { fn(r.begin(), r.end()); },
-                          tbb::simple_partitioner());
+        tbb::parallel_for(
+            tbb::blocked_range<std::size_t>(0, n, std::max<std::size_t>(1, grain)),
+            [&](const tbb::blocked_range<std::size_t>& r) { fn(r.begin(), r.end()); },
+            tbb::simple_partitioner());
     });
 }
 

@@ -15,8 +15,12 @@ struct Aabb {
 
     [[nodiscard]] constexpr float width() const noexcept { return max.x - min.x; }
     [[nodiscard]] constexpr float height() const noexcept { return max.y - min.y; }
-    [[nodiscard]] constexpr Vec2 center() const noexcept { return {(min.x + max.x) * 0.5f, (min.y + max.y) * 0.5f}; }
-    [[nodiscard]] constexpr Aabb inflated(float r) const noexcept { return {{min.x - r, min.y - r}, {max.x + r, max.y + r}}; }
+    [[nodiscard]] constexpr Vec2 center() const noexcept {
+        return {(min.x + max.x) * 0.5f, (min.y + max.y) * 0.5f};
+    }
+    [[nodiscard]] constexpr Aabb inflated(float r) const noexcept {
+        return {{min.x - r, min.y - r}, {max.x + r, max.y + r}};
+    }
     [[nodiscard]] constexpr bool contains(Vec2 p) const noexcept {
         return p.x >= min.x && p.x <= max.x && p.y >= min.y && p.y <= max.y;
     }

@@ -6,8 +6,7 @@
 
 namespace mgs {
 
-template <class Tag>
-struct Handle {
+template <class Tag> struct Handle {
     std::uint32_t index = kInvalidIndex;
     std::uint32_t generation = 0;
 

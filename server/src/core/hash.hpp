@@ -20,7 +20,7 @@ public:
     }
     /// Adds an arithmetic or enum value by its object representation (floats by bit pattern).
     template <class T>
-        requires std::is_arithmetic_v<T> || std::is_enum_v<T>
+    requires std::is_arithmetic_v<T> || std::is_enum_v<T>
     void add(T v) noexcept {
         if constexpr (std::is_same_v<T, float>) {
             // -0.0f and 0.0f compare equal in the simulation; hash them equally.

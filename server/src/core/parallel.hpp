@@ -11,17 +11,17 @@ namespace mgs {
 
 /// Non-owning reference to a callable, so handing a lambda to a parallel phase never allocates
 /// (std::function may). C++20 has no std::function_ref yet; this is the usual two-pointer form.
-template <class Sig>
-class FunctionRef;
+template <class Sig> class FunctionRef;
 
-template <class R, class... Args>
-class FunctionRef<R(Args...)> {
+template <class R, class... Args> class FunctionRef<R(Args...)> {
 public:
     template <class F>
-        requires(!std::is_same_v<std::remove_cvref_t<F>, FunctionRef>)
-    FunctionRef(F&& f) noexcept // NOLINT(google-explicit-constructor): used like a function
+    requires(!std::is_same_v<std::remove_cvref_t<F>, FunctionRef>) FunctionRef(F&& f)
+    noexcept // NOLINT(google-explicit-constructor): used like a function
         : obj_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
-          call_([](void* o, Args... a) -> R { return (*static_cast<std::remove_reference_t<F>*>(o))(std::forward<Args>(a)...); }) {}
+          call_([](void* o, Args... a) -> R {
+              return (*static_cast<std::remove_reference_t<F>*>(o))(std::forward<Args>(a)...);
+          }) {}
     R operator()(Args... a) const { return call_(obj_, std::forward<Args>(a)...); }
 
 private:

@@ -10,7 +10,9 @@ namespace mgs::sim {
 namespace {
 constexpr std::uint8_t kHitNone = 0, kHitWall = 1, kHitPlayer = 2;
 
-[[nodiscard]] std::size_t gun(WeaponKind w) { return static_cast<std::size_t>(w); }
+[[nodiscard]] std::size_t gun(WeaponKind w) {
+    return static_cast<std::size_t>(w);
+}
 } // namespace
 
 void World::reset_loadout(std::uint32_t p) {
@@ -63,12 +65,14 @@ void World::phase_weapons() {
             p.reload_done_tick[i] = tick_ + std::max<std::uint32_t>(1, ticks_of(spec.reload_s));
         }
         if (!combat) continue;
-        if ((in.buttons & kButtonFire) != 0 && p.reload_done_tick[i] == 0 && mag > 0 && tick_ >= p.next_fire_tick[i]) {
+        if ((in.buttons & kButtonFire) != 0 && p.reload_done_tick[i] == 0 && mag > 0 &&
+            tick_ >= p.next_fire_tick[i]) {
             mag = static_cast<std::int16_t>(mag - 1);
             p.next_fire_tick[i] = tick_ + ticks_of(spec.cooldown_s);
             p.protected_until[i] = 0; // firing breaks spawn protection
             fire(i, p.weapon[i]);
-            if (mag == 0 && res != 0) p.reload_done_tick[i] = tick_ + std::max<std::uint32_t>(1, ticks_of(spec.reload_s));
+            if (mag == 0 && res != 0)
+                p.reload_done_tick[i] = tick_ + std::max<std::uint32_t>(1, ticks_of(spec.reload_s));
         }
         if ((in.buttons & kButtonMelee) != 0 && tick_ >= p.next_melee_tick[i]) {
             p.next_melee_tick[i] = tick_ + ticks_of(rules_.weapons[gun(WeaponKind::Melee)].cooldown_s);
@@ -85,14 +89,16 @@ void World::fire(std::uint32_t p, WeaponKind w) {
     for (int k = 0; k < spec.pellets; ++k) {
         float angle = players_.aim[p];
         if (spec.spread_rad > 0.0f) {
-            const float u = unit_float(hash_draw(map_.seed ^ match_.number, stream,
-                                                 static_cast<std::uint64_t>(tick_) * 64u + static_cast<std::uint64_t>(k)));
+            const float u = unit_float(
+                hash_draw(map_.seed ^ match_.number, stream,
+                          static_cast<std::uint64_t>(tick_) * 64u + static_cast<std::uint64_t>(k)));
             angle += (u * 2.0f - 1.0f) * spec.spread_rad;
         }
         spawn_projectile(p, w, from_angle(angle), damage);
     }
     ++totals_.shots;
-    emit({.type = EventType::ShotFired, .kind = static_cast<std::uint8_t>(w), .a = p, .pos = players_.pos[p]});
+    emit(
+        {.type = EventType::ShotFired, .kind = static_cast<std::uint8_t>(w), .a = p, .pos = players_.pos[p]});
 }
 
 void World::spawn_projectile(std::uint32_t p, WeaponKind w, Vec2 dir, float damage) {
@@ -221,7 +227,10 @@ void World::phase_projectiles(Executor& exec) {
                         wall_respawn_tick_[idx] = tick_ + ticks_of(secs);
                         emit({.type = EventType::WallDestroyed, .a = owner, .index = idx, .pos = at});
                     } else {
-                        emit({.type = EventType::WallDamaged, .a = owner, .index = idx, .value = wall_health_[idx]});
+                        emit({.type = EventType::WallDamaged,
+                              .a = owner,
+                              .index = idx,
+                              .value = wall_health_[idx]});
                     }
                 }
             }
@@ -242,7 +251,8 @@ float World::apply_damage(std::uint32_t victim, std::uint32_t attacker, float am
     Players& p = players_;
     if (victim >= p.size() || p.alive[victim] == 0 || !combat_enabled()) return 0.0f;
     if (tick_ < p.protected_until[victim]) return 0.0f;
-    if (attacker != kNoPlayer && attacker != victim && !hostile(attacker, victim) && !rules_.friendly_fire) return 0.0f;
+    if (attacker != kNoPlayer && attacker != victim && !hostile(attacker, victim) && !rules_.friendly_fire)
+        return 0.0f;
     const float absorbed = std::min(p.shield[victim], amount);
     p.shield[victim] -= absorbed;
     const float to_health = std::min(p.health[victim], amount - absorbed);
@@ -259,8 +269,12 @@ float World::apply_damage(std::uint32_t victim, std::uint32_t attacker, float am
         }
         log[slot] = {attacker, tick_};
     }
-    emit({.type = EventType::Damage, .kind = static_cast<std::uint8_t>(weapon), .a = attacker, .b = victim,
-          .value = absorbed + to_health, .pos = p.pos[victim]});
+    emit({.type = EventType::Damage,
+          .kind = static_cast<std::uint8_t>(weapon),
+          .a = attacker,
+          .b = victim,
+          .value = absorbed + to_health,
+          .pos = p.pos[victim]});
     if (p.health[victim] <= 0.0f) kill(victim, attacker, weapon);
     return absorbed + to_health;
 }
@@ -278,7 +292,8 @@ void World::kill(std::uint32_t victim, std::uint32_t killer, WeaponKind weapon) 
             ++p.stats[killer].kills;
             p.stats[killer].score += rules_.kill_score;
             ++totals_.kills;
-            if (rules_.mode == Mode::TeamDeathmatch) ++match_.team_score[static_cast<std::size_t>(p.team[killer])];
+            if (rules_.mode == Mode::TeamDeathmatch)
+                ++match_.team_score[static_cast<std::size_t>(p.team[killer])];
             if (team_mode()) {
                 const std::uint32_t window = ticks_of(rules_.assist_window_s);
                 for (const DamageRecord& rec : p.damage_log[victim]) {
@@ -294,7 +309,10 @@ void World::kill(std::uint32_t victim, std::uint32_t killer, WeaponKind weapon) 
         }
     }
     p.damage_log[victim] = {};
-    emit({.type = EventType::Kill, .kind = static_cast<std::uint8_t>(weapon), .a = killer, .b = victim,
+    emit({.type = EventType::Kill,
+          .kind = static_cast<std::uint8_t>(weapon),
+          .a = killer,
+          .b = victim,
           .pos = p.pos[victim]});
 }
 

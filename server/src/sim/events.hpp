@@ -13,25 +13,25 @@
 namespace mgs::sim {
 
 enum class EventType : std::uint8_t {
-    PlayerJoined,   ///< a = player
-    PlayerLeft,     ///< a = player
-    Spawned,        ///< a = player
-    ShotFired,      ///< a = shooter, kind = weapon
-    Melee,          ///< a = attacker
-    Damage,         ///< a = attacker, b = victim, value = health + shield removed, kind = weapon
-    Kill,           ///< a = killer (kNoPlayer if none), b = victim, kind = weapon
-    Impact,         ///< a = shooter, kind = 0 wall / 1 player, pos = where
-    WallDamaged,    ///< index = wall, value = health left
-    WallDestroyed,  ///< index = wall
-    WallRespawned,  ///< index = wall
-    PickupTaken,    ///< a = player, index = pickup spot, kind = world::PickupKind
-    PickupRespawned,///< index = pickup spot
-    FlagTaken,      ///< a = player, kind = flag's team
-    FlagDropped,    ///< a = player who dropped it, kind = flag's team, pos
-    FlagReturned,   ///< a = player who returned it (kNoPlayer: returned by itself), kind = team
-    FlagCaptured,   ///< a = player, kind = captured flag's team
+    PlayerJoined,    ///< a = player
+    PlayerLeft,      ///< a = player
+    Spawned,         ///< a = player
+    ShotFired,       ///< a = shooter, kind = weapon
+    Melee,           ///< a = attacker
+    Damage,          ///< a = attacker, b = victim, value = health + shield removed, kind = weapon
+    Kill,            ///< a = killer (kNoPlayer if none), b = victim, kind = weapon
+    Impact,          ///< a = shooter, kind = 0 wall / 1 player, pos = where
+    WallDamaged,     ///< index = wall, value = health left
+    WallDestroyed,   ///< index = wall
+    WallRespawned,   ///< index = wall
+    PickupTaken,     ///< a = player, index = pickup spot, kind = world::PickupKind
+    PickupRespawned, ///< index = pickup spot
+    FlagTaken,       ///< a = player, kind = flag's team
+    FlagDropped,     ///< a = player who dropped it, kind = flag's team, pos
+    FlagReturned,    ///< a = player who returned it (kNoPlayer: returned by itself), kind = team
+    FlagCaptured,    ///< a = player, kind = captured flag's team
     MatchStarted,
-    MatchEnded,     ///< kind = winning team (2 = none/draw), a = best player
+    MatchEnded, ///< kind = winning team (2 = none/draw), a = best player
 };
 
 inline constexpr std::uint32_t kNoPlayer = 0xffffffffu;
@@ -39,9 +39,9 @@ inline constexpr std::uint32_t kNoPlayer = 0xffffffffu;
 struct Event {
     EventType type = EventType::MatchStarted;
     std::uint8_t kind = 0;
-    std::uint32_t a = kNoPlayer;  ///< player slot index
-    std::uint32_t b = kNoPlayer;  ///< player slot index
-    std::uint32_t index = 0;      ///< wall or pickup index
+    std::uint32_t a = kNoPlayer; ///< player slot index
+    std::uint32_t b = kNoPlayer; ///< player slot index
+    std::uint32_t index = 0;     ///< wall or pickup index
     float value = 0.0f;
     Vec2 pos{};
 };

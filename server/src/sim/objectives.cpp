@@ -7,8 +7,7 @@
 
 namespace mgs::sim {
 
-namespace {
-} // namespace
+namespace {} // namespace
 
 void World::respawn_pickup(std::uint32_t i) {
     pickup_active_[i] = 1;
@@ -30,25 +29,30 @@ void World::phase_pickups() {
         const auto kind = spot.kind;
         auto wants = [&](std::uint32_t j) {
             switch (kind) {
-            case world::PickupKind::Health: return p.health[j] < rules_.max_health;
-            case world::PickupKind::Shield: return p.shield[j] < rules_.max_shield;
+            case world::PickupKind::Health:
+                return p.health[j] < rules_.max_health;
+            case world::PickupKind::Shield:
+                return p.shield[j] < rules_.max_shield;
             case world::PickupKind::Ammo:
                 for (std::size_t g = 0; g < kGunCount; ++g) {
                     if ((p.owned[j] & (1u << g)) == 0) continue;
                     const WeaponSpec& spec = rules_.weapons[g];
                     if (p.magazine[j][g] < spec.magazine) return true;
-                    if (p.reserve[j][g] >= 0 && p.reserve[j][g] < spec.reserve_magazines * spec.magazine) return true;
+                    if (p.reserve[j][g] >= 0 && p.reserve[j][g] < spec.reserve_magazines * spec.magazine)
+                        return true;
                 }
                 return false;
             case world::PickupKind::ShotgunCrate:
             case world::PickupKind::RifleCrate:
             case world::PickupKind::SniperCrate: {
-                const std::size_t g = static_cast<std::size_t>(kind) - static_cast<std::size_t>(world::PickupKind::ShotgunCrate) + 1;
+                const std::size_t g = static_cast<std::size_t>(kind) -
+                                      static_cast<std::size_t>(world::PickupKind::ShotgunCrate) + 1;
                 const WeaponSpec& spec = rules_.weapons[g];
                 return (p.owned[j] & (1u << g)) == 0 || p.magazine[j][g] < spec.magazine ||
                        p.reserve[j][g] < spec.reserve_magazines * spec.magazine;
             }
-            default: return true;
+            default:
+                return true;
             }
         };
         // The lowest slot among the eligible players touching the pickup takes it.
@@ -61,23 +65,33 @@ void World::phase_pickups() {
         if (taker == kNoPlayer) continue;
         const std::uint32_t j = taker;
         switch (kind) {
-        case world::PickupKind::Health: p.health[j] = std::min(rules_.max_health, p.health[j] + rules_.health_pickup); break;
-        case world::PickupKind::Shield: p.shield[j] = std::min(rules_.max_shield, p.shield[j] + rules_.shield_pickup); break;
-        case world::PickupKind::SpeedBoost: p.speed_until[j] = tick_ + ticks_of(rules_.boost_s); break;
-        case world::PickupKind::DamageBoost: p.damage_until[j] = tick_ + ticks_of(rules_.boost_s); break;
+        case world::PickupKind::Health:
+            p.health[j] = std::min(rules_.max_health, p.health[j] + rules_.health_pickup);
+            break;
+        case world::PickupKind::Shield:
+            p.shield[j] = std::min(rules_.max_shield, p.shield[j] + rules_.shield_pickup);
+            break;
+        case world::PickupKind::SpeedBoost:
+            p.speed_until[j] = tick_ + ticks_of(rules_.boost_s);
+            break;
+        case world::PickupKind::DamageBoost:
+            p.damage_until[j] = tick_ + ticks_of(rules_.boost_s);
+            break;
         case world::PickupKind::Ammo:
             for (std::size_t g = 0; g < kGunCount; ++g) {
                 if ((p.owned[j] & (1u << g)) == 0) continue;
                 const WeaponSpec& spec = rules_.weapons[g];
                 p.magazine[j][g] = static_cast<std::int16_t>(spec.magazine);
-                if (p.reserve[j][g] >= 0) p.reserve[j][g] = static_cast<std::int16_t>(spec.reserve_magazines * spec.magazine);
+                if (p.reserve[j][g] >= 0)
+                    p.reserve[j][g] = static_cast<std::int16_t>(spec.reserve_magazines * spec.magazine);
             }
             if (p.reload_done_tick[j] != 0) p.reload_done_tick[j] = 0;
             break;
         case world::PickupKind::ShotgunCrate:
         case world::PickupKind::RifleCrate:
         case world::PickupKind::SniperCrate: {
-            const std::size_t g = static_cast<std::size_t>(kind) - static_cast<std::size_t>(world::PickupKind::ShotgunCrate) + 1;
+            const std::size_t g = static_cast<std::size_t>(kind) -
+                                  static_cast<std::size_t>(world::PickupKind::ShotgunCrate) + 1;
             const WeaponSpec& spec = rules_.weapons[g];
             p.owned[j] = static_cast<std::uint8_t>(p.owned[j] | (1u << g));
             p.magazine[j][g] = static_cast<std::int16_t>(spec.magazine);
@@ -86,11 +100,16 @@ void World::phase_pickups() {
             p.reload_done_tick[j] = 0;
             break;
         }
-        default: break;
+        default:
+            break;
         }
         pickup_active_[s] = 0;
         pickup_respawn_tick_[s] = tick_ + ticks_of(rules_.pickup_respawn_s[static_cast<std::size_t>(kind)]);
-        emit({.type = EventType::PickupTaken, .kind = static_cast<std::uint8_t>(kind), .a = j, .index = s, .pos = spot.pos});
+        emit({.type = EventType::PickupTaken,
+              .kind = static_cast<std::uint8_t>(kind),
+              .a = j,
+              .index = s,
+              .pos = spot.pos});
     }
 }
 
@@ -101,7 +120,10 @@ void World::drop_flag(std::uint32_t carrier) {
         f.pos = players_.pos[carrier];
         f.carrier = kNoPlayer;
         f.return_tick = tick_ + ticks_of(rules_.flag_return_s);
-        emit({.type = EventType::FlagDropped, .kind = static_cast<std::uint8_t>(f.team), .a = carrier, .pos = f.pos});
+        emit({.type = EventType::FlagDropped,
+              .kind = static_cast<std::uint8_t>(f.team),
+              .a = carrier,
+              .pos = f.pos});
     }
 }
 
@@ -115,7 +137,10 @@ void World::return_flag(int team_index, std::uint32_t by) {
         ++players_.stats[by].returns;
         players_.stats[by].score += rules_.return_score;
     }
-    emit({.type = EventType::FlagReturned, .kind = static_cast<std::uint8_t>(team_index), .a = by, .pos = f.pos});
+    emit({.type = EventType::FlagReturned,
+          .kind = static_cast<std::uint8_t>(team_index),
+          .a = by,
+          .pos = f.pos});
 }
 
 void World::phase_flags() {
@@ -149,7 +174,10 @@ void World::phase_flags() {
             f.state = FlagState::Carried;
             f.carrier = actor;
             f.pos = p.pos[actor];
-            emit({.type = EventType::FlagTaken, .kind = static_cast<std::uint8_t>(t), .a = actor, .pos = f.pos});
+            emit({.type = EventType::FlagTaken,
+                  .kind = static_cast<std::uint8_t>(t),
+                  .a = actor,
+                  .pos = f.pos});
         } else {
             return_flag(t, actor);
         }
@@ -166,7 +194,8 @@ void World::phase_flags() {
         ++p.stats[c].captures;
         p.stats[c].score += rules_.capture_score;
         ++totals_.captures;
-        emit({.type = EventType::FlagCaptured, .kind = static_cast<std::uint8_t>(t), .a = c, .pos = p.pos[c]});
+        emit(
+            {.type = EventType::FlagCaptured, .kind = static_cast<std::uint8_t>(t), .a = c, .pos = p.pos[c]});
         f.state = FlagState::Home;
         f.pos = map_.bases[static_cast<std::size_t>(t)].flag_stand;
         f.carrier = kNoPlayer;
@@ -195,10 +224,11 @@ void World::phase_walls() {
 }
 
 Vec2 World::choose_spawn(std::uint32_t p) const {
-    const std::vector<Vec2>& points = team_mode() ? map_.team_spawns[static_cast<std::size_t>(players_.team[p])]
-                                                  : map_.ffa_spawns;
+    const std::vector<Vec2>& points =
+        team_mode() ? map_.team_spawns[static_cast<std::size_t>(players_.team[p])] : map_.ffa_spawns;
     if (points.empty()) return map_.bounds().center();
-    const std::uint64_t draw = hash_draw(map_.seed, (static_cast<std::uint64_t>(players_.generation[p]) << 32) | p, tick_);
+    const std::uint64_t draw =
+        hash_draw(map_.seed, (static_cast<std::uint64_t>(players_.generation[p]) << 32) | p, tick_);
     const std::size_t n = points.size();
     // Sample up to 8 candidates spread over the list; the one with the fewest enemies nearby
     // is the safest (ties: the first sampled). Counting stops at 8, so a crowded area costs

@@ -17,17 +17,17 @@ inline constexpr int kWeaponCount = static_cast<int>(WeaponKind::Count);
 inline constexpr int kGunCount = 4;
 
 struct WeaponSpec {
-    float damage = 8.0f;           ///< per projectile (per pellet for the shotgun), or per melee hit
-    int pellets = 1;               ///< projectiles per shot
-    float cooldown_s = 0.6f;       ///< minimum time between shots
-    int magazine = 7;              ///< rounds per magazine (0 for melee)
+    float damage = 8.0f;     ///< per projectile (per pellet for the shotgun), or per melee hit
+    int pellets = 1;         ///< projectiles per shot
+    float cooldown_s = 0.6f; ///< minimum time between shots
+    int magazine = 7;        ///< rounds per magazine (0 for melee)
     float reload_s = 1.5f;
-    float projectile_speed = 450.0f;  ///< wu/s
+    float projectile_speed = 450.0f; ///< wu/s
     float lifetime_s = 2.0f;
-    float spread_rad = 0.0f;       ///< pellets are spread uniformly in [-spread, +spread]
-    float range = 0.0f;            ///< melee reach from the attacker's centre (wu)
-    float arc_rad = 0.0f;          ///< melee full arc width
-    int reserve_magazines = 0;     ///< spare magazines a crate gives (pistol: unlimited)
+    float spread_rad = 0.0f;   ///< pellets are spread uniformly in [-spread, +spread]
+    float range = 0.0f;        ///< melee reach from the attacker's centre (wu)
+    float arc_rad = 0.0f;      ///< melee full arc width
+    int reserve_magazines = 0; ///< spare magazines a crate gives (pistol: unlimited)
 };
 
 struct Rules {
@@ -37,18 +37,18 @@ struct Rules {
     // Players
     float player_radius = 15.0f;
     float max_health = 100.0f;
-    float speed = 150.0f;              ///< wu/s
+    float speed = 150.0f; ///< wu/s
     float respawn_s = 5.0f;
     float spawn_protection_s = 2.0f;
-    float separation_strength = 0.5f;  ///< fraction of an overlap two players resolve per tick each
+    float separation_strength = 0.5f; ///< fraction of an overlap two players resolve per tick each
 
     // Weapons (indexed by WeaponKind)
     std::array<WeaponSpec, kWeaponCount> weapons = {{
-        {8.0f, 1, 0.6f, 7, 1.5f, 450.0f, 2.0f, 0.0f, 0.0f, 0.0f, 0},        // pistol
-        {7.0f, 8, 0.8f, 5, 2.5f, 400.0f, 1.2f, 0.4f, 0.0f, 0.0f, 3},        // shotgun
-        {10.0f, 1, 0.1f, 30, 2.0f, 550.0f, 2.5f, 0.0f, 0.0f, 0.0f, 3},      // rifle
-        {50.0f, 1, 1.2f, 5, 3.0f, 700.0f, 4.0f, 0.0f, 0.0f, 0.0f, 3},       // sniper
-        {30.0f, 0, 0.5f, 0, 0.0f, 0.0f, 0.0f, 0.0f, 50.0f, 1.0471976f, 0},  // melee: 50 wu, 60 degrees
+        {8.0f, 1, 0.6f, 7, 1.5f, 450.0f, 2.0f, 0.0f, 0.0f, 0.0f, 0},       // pistol
+        {7.0f, 8, 0.8f, 5, 2.5f, 400.0f, 1.2f, 0.4f, 0.0f, 0.0f, 3},       // shotgun
+        {10.0f, 1, 0.1f, 30, 2.0f, 550.0f, 2.5f, 0.0f, 0.0f, 0.0f, 3},     // rifle
+        {50.0f, 1, 1.2f, 5, 3.0f, 700.0f, 4.0f, 0.0f, 0.0f, 0.0f, 3},      // sniper
+        {30.0f, 0, 0.5f, 0, 0.0f, 0.0f, 0.0f, 0.0f, 50.0f, 1.0471976f, 0}, // melee: 50 wu, 60 degrees
     }};
     bool friendly_fire = false;
 
@@ -70,15 +70,15 @@ struct Rules {
 
     // Match
     float time_limit_s = 300.0f;
-    int ffa_score_limit = 0;       ///< 0: no score limit (time only)
-    int tdm_score_limit = 50;      ///< team points
+    int ffa_score_limit = 0;  ///< 0: no score limit (time only)
+    int tdm_score_limit = 50; ///< team points
     int ctf_capture_limit = 3;
     float ended_s = 10.0f;         ///< length of the results screen
     bool bots_only_matches = true; ///< start a match without humans (bots only)
     bool regenerate_map = false;   ///< new map seed for every match
 
     // Flags
-    float flag_radius = 20.0f;     ///< touch distance added to the player radius
+    float flag_radius = 20.0f; ///< touch distance added to the player radius
     float flag_return_s = 30.0f;
 
     // Scoring
@@ -90,7 +90,7 @@ struct Rules {
     float assist_window_s = 5.0f;
 
     // Spawning
-    float spawn_safe_radius = 600.0f;  ///< enemies within this distance make a spawn point unsafe
+    float spawn_safe_radius = 600.0f; ///< enemies within this distance make a spawn point unsafe
 };
 
 } // namespace mgs::sim

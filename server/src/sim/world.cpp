@@ -289,7 +289,9 @@ void World::phase_move(Executor& exec) {
                     nrm = d * (1.0f / dist);
                 } else {
                     // Same spot: separate along a direction both sides agree on.
-                    const float a = unit_float(mix64(std::min<std::uint64_t>(i, j) * 0x10001ULL + std::max<std::uint64_t>(i, j))) * 2.0f * kPi;
+                    const float a = unit_float(mix64(std::min<std::uint64_t>(i, j) * 0x10001ULL +
+                                                     std::max<std::uint64_t>(i, j))) *
+                                    2.0f * kPi;
                     nrm = from_angle(a) * (i < j ? 1.0f : -1.0f);
                 }
                 push += nrm * ((reach - dist) * rules_.separation_strength);
@@ -327,8 +329,9 @@ void World::reset_round_state() {
     pickup_active_.assign(map_.pickups.size(), 1);
     pickup_respawn_tick_.assign(map_.pickups.size(), 0);
     for (int t = 0; t < 2; ++t) {
-        flags_[static_cast<std::size_t>(t)] = Flag{static_cast<Team>(t), FlagState::Home,
-                                                  map_.bases[static_cast<std::size_t>(t)].flag_stand, kNoPlayer, 0};
+        flags_[static_cast<std::size_t>(t)] =
+            Flag{static_cast<Team>(t), FlagState::Home, map_.bases[static_cast<std::size_t>(t)].flag_stand,
+                 kNoPlayer, 0};
     }
     for (std::size_t i = 0; i < proj_.size(); ++i) {
         if (proj_.active[i] != 0) {
@@ -368,7 +371,8 @@ void World::end_match(Team winner) {
     std::uint32_t best = kNoPlayer;
     for (std::size_t i = 0; i < players_.size(); ++i) {
         if (players_.in_use[i] == 0) continue;
-        if (best == kNoPlayer || players_.stats[i].score > players_.stats[best].score) best = static_cast<std::uint32_t>(i);
+        if (best == kNoPlayer || players_.stats[i].score > players_.stats[best].score)
+            best = static_cast<std::uint32_t>(i);
     }
     match_.best_player = best;
     emit({.type = EventType::MatchEnded, .kind = static_cast<std::uint8_t>(winner), .a = best});
@@ -411,7 +415,8 @@ void World::phase_match() {
             if (s[1] >= rules_.tdm_score_limit) return end_match(Team::Blue);
         } else if (rules_.mode == Mode::FreeForAll && rules_.ffa_score_limit > 0) {
             for (std::size_t i = 0; i < players_.size(); ++i) {
-                if (players_.in_use[i] != 0 && players_.stats[i].score >= rules_.ffa_score_limit) return end_match(Team::None);
+                if (players_.in_use[i] != 0 && players_.stats[i].score >= rules_.ffa_score_limit)
+                    return end_match(Team::None);
             }
         }
         if (tick_ >= match_.phase_end_tick) {

@@ -68,28 +68,28 @@ inline constexpr int kDamageRecords = 4;
 struct Players {
     // hot: movement and grid (per slot: 8 + 8 + 4 + 1 + 1 = 22 bytes)
     std::vector<Vec2> pos;
-    std::vector<Vec2> push;             ///< separation displacement computed this tick
+    std::vector<Vec2> push; ///< separation displacement computed this tick
     std::vector<float> aim;
-    std::vector<std::uint8_t> alive;    ///< 1 = in play (occupied slot and not dead)
-    std::vector<std::uint8_t> in_use;   ///< slot occupied
+    std::vector<std::uint8_t> alive;  ///< 1 = in play (occupied slot and not dead)
+    std::vector<std::uint8_t> in_use; ///< slot occupied
     // combat
     std::vector<float> health;
     std::vector<float> shield;
     std::vector<Team> team;
-    std::vector<WeaponKind> weapon;     ///< selected gun (never Melee)
-    std::vector<std::uint8_t> owned;    ///< bit per WeaponKind
+    std::vector<WeaponKind> weapon;  ///< selected gun (never Melee)
+    std::vector<std::uint8_t> owned; ///< bit per WeaponKind
     std::vector<std::array<std::int16_t, kGunCount>> magazine;
-    std::vector<std::array<std::int16_t, kGunCount>> reserve;  ///< -1 = unlimited
+    std::vector<std::array<std::int16_t, kGunCount>> reserve; ///< -1 = unlimited
     std::vector<std::uint32_t> next_fire_tick;
     std::vector<std::uint32_t> next_melee_tick;
-    std::vector<std::uint32_t> reload_done_tick;  ///< 0 = not reloading
-    std::vector<std::uint32_t> respawn_tick;      ///< when dead: tick of respawn
-    std::vector<std::uint32_t> protected_until;   ///< spawn protection end tick
-    std::vector<std::uint32_t> speed_until;       ///< speed boost end tick
-    std::vector<std::uint32_t> damage_until;      ///< damage boost end tick
+    std::vector<std::uint32_t> reload_done_tick; ///< 0 = not reloading
+    std::vector<std::uint32_t> respawn_tick;     ///< when dead: tick of respawn
+    std::vector<std::uint32_t> protected_until;  ///< spawn protection end tick
+    std::vector<std::uint32_t> speed_until;      ///< speed boost end tick
+    std::vector<std::uint32_t> damage_until;     ///< damage boost end tick
     std::vector<std::array<DamageRecord, kDamageRecords>> damage_log;
-    std::vector<Input> input;                     ///< input applied this tick
-    std::vector<Input> pending;                   ///< latest received, applied at next step
+    std::vector<Input> input;   ///< input applied this tick
+    std::vector<Input> pending; ///< latest received, applied at next step
     // cold
     std::vector<std::uint32_t> generation;
     std::vector<std::uint8_t> is_bot;
@@ -103,9 +103,9 @@ struct Players {
 /// Projectiles in a pool of slots; free slots are reused (last freed first).
 struct Projectiles {
     std::vector<Vec2> pos;
-    std::vector<Vec2> vel;              ///< wu per second
+    std::vector<Vec2> vel; ///< wu per second
     std::vector<float> damage;
-    std::vector<std::uint32_t> owner;   ///< player slot
+    std::vector<std::uint32_t> owner; ///< player slot
     std::vector<std::uint32_t> owner_gen;
     std::vector<std::uint32_t> expire_tick;
     std::vector<Team> team;
@@ -126,13 +126,13 @@ struct Flag {
     FlagState state = FlagState::Home;
     Vec2 pos{};
     std::uint32_t carrier = kNoPlayer;
-    std::uint32_t return_tick = 0;  ///< when dropped: tick of automatic return
+    std::uint32_t return_tick = 0; ///< when dropped: tick of automatic return
 };
 
 struct MatchState {
     MatchPhase phase = MatchPhase::Waiting;
-    std::uint32_t phase_end_tick = 0;  ///< Active: time limit; Ended: next match
-    std::uint32_t number = 0;          ///< matches started so far
+    std::uint32_t phase_end_tick = 0; ///< Active: time limit; Ended: next match
+    std::uint32_t number = 0;         ///< matches started so far
     std::array<std::int32_t, 2> team_score{};
     Team winner = Team::None;
     std::uint32_t best_player = kNoPlayer;
@@ -189,7 +189,9 @@ public:
     [[nodiscard]] std::uint32_t tick() const noexcept { return tick_; }
     [[nodiscard]] float dt() const noexcept { return dt_; }
     [[nodiscard]] std::uint32_t ticks_of(float seconds) const noexcept;
-    [[nodiscard]] PlayerId handle(std::uint32_t slot) const noexcept { return {slot, players_.generation[slot]}; }
+    [[nodiscard]] PlayerId handle(std::uint32_t slot) const noexcept {
+        return {slot, players_.generation[slot]};
+    }
     [[nodiscard]] bool valid(PlayerId id) const noexcept;
     [[nodiscard]] int team_count(Team t) const noexcept { return team_count_[static_cast<int>(t)]; }
     [[nodiscard]] int humans() const noexcept { return humans_; }

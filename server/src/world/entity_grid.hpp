@@ -27,12 +27,10 @@ public:
 
     /// Calls fn(index) for every entity inside the cells overlapping `area` (a superset of the
     /// entities inside `area`; the caller tests exact shapes). Order is deterministic.
-    template <class F>
-    void for_each_in_rect(const Aabb& area, F&& fn) const;
+    template <class F> void for_each_in_rect(const Aabb& area, F&& fn) const;
 
     /// Calls fn(index) for every entity whose grid position lies within `radius` of `center`.
-    template <class F>
-    void for_each_in_radius(Vec2 center, float radius, F&& fn) const {
+    template <class F> void for_each_in_radius(Vec2 center, float radius, F&& fn) const {
         const float r2 = radius * radius;
         for_each_in_rect(Aabb{{center.x - radius, center.y - radius}, {center.x + radius, center.y + radius}},
                          [&](std::uint32_t i) {
@@ -64,8 +62,7 @@ private:
     int rows_ = 1;
 };
 
-template <class F>
-void EntityGrid::for_each_in_rect(const Aabb& area, F&& fn) const {
+template <class F> void EntityGrid::for_each_in_rect(const Aabb& area, F&& fn) const {
     const int c0 = col_of(area.min.x), c1 = col_of(area.max.x);
     const int r0 = row_of(area.min.y), r1 = row_of(area.max.y);
     for (int r = r0; r <= r1; ++r) {

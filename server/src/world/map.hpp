@@ -40,8 +40,8 @@ struct PickupSpot {
 };
 
 struct TeamBase {
-    Vec2 flag_stand;  ///< where the team's flag sits at home; captures are scored here
-    Aabb area;        ///< the base region (spawn area and base walls are inside it)
+    Vec2 flag_stand; ///< where the team's flag sits at home; captures are scored here
+    Aabb area;       ///< the base region (spawn area and base walls are inside it)
 };
 
 /// Parameters of the map generator. Defaults give the `arena` preset's map.
@@ -66,11 +66,11 @@ struct Map {
     float width = 0.0f;
     float height = 0.0f;
     std::uint64_t seed = 0;
-    std::vector<WallDef> walls;          ///< border walls first, then the rest
+    std::vector<WallDef> walls; ///< border walls first, then the rest
     std::vector<PickupSpot> pickups;
-    std::array<TeamBase, 2> bases{};     ///< indexed by Team (Red = 0, Blue = 1)
-    std::array<std::vector<Vec2>, 2> team_spawns;  ///< spawn points per team, in its own half
-    std::vector<Vec2> ffa_spawns;        ///< spawn points over the whole map (free-for-all)
+    std::array<TeamBase, 2> bases{};              ///< indexed by Team (Red = 0, Blue = 1)
+    std::array<std::vector<Vec2>, 2> team_spawns; ///< spawn points per team, in its own half
+    std::vector<Vec2> ffa_spawns;                 ///< spawn points over the whole map (free-for-all)
 
     [[nodiscard]] Aabb bounds() const noexcept { return {{0.0f, 0.0f}, {width, height}}; }
 };

@@ -30,7 +30,9 @@ void WallGrid::build(std::span<const Aabb> walls, float world_width, float world
             const Aabb& b = boxes_[w];
             for (int r = row_of(b.min.y); r <= row_of(b.max.y); ++r)
                 for (int c = col_of(b.min.x); c <= col_of(b.max.x); ++c)
-                    fn(static_cast<std::size_t>(r) * static_cast<std::size_t>(cols_) + static_cast<std::size_t>(c), w);
+                    fn(static_cast<std::size_t>(r) * static_cast<std::size_t>(cols_) +
+                           static_cast<std::size_t>(c),
+                       w);
         }
     };
     visit([&](std::size_t cell, std::uint32_t) { ++cell_start_[cell + 1]; });
@@ -45,11 +47,13 @@ std::optional<WallHit> WallGrid::raycast(Vec2 from, Vec2 to, const std::uint8_t*
     WallHit best{std::numeric_limits<float>::max(), 0};
     bool hit = false;
     auto test_cell = [&](int c, int r) {
-        const auto cell = static_cast<std::size_t>(r) * static_cast<std::size_t>(cols_) + static_cast<std::size_t>(c);
+        const auto cell =
+            static_cast<std::size_t>(r) * static_cast<std::size_t>(cols_) + static_cast<std::size_t>(c);
         for (std::uint32_t k = cell_start_[cell]; k < cell_start_[cell + 1]; ++k) {
             const std::uint32_t w = entries_[k];
             if (alive != nullptr && alive[w] == 0) continue;
-            if (auto t = segment_box(from, d, boxes_[w]); t && (*t < best.t || (*t == best.t && w < best.wall))) {
+            if (auto t = segment_box(from, d, boxes_[w]);
+                t && (*t < best.t || (*t == best.t && w < best.wall))) {
                 best = {*t, w};
                 hit = true;
             }

@@ -20,8 +20,8 @@
 namespace mgs::world {
 
 struct WallHit {
-    float t = 1.0f;             ///< fraction of the segment at which it enters the wall
-    std::uint32_t wall = 0;     ///< index into the wall list the grid was built from
+    float t = 1.0f;         ///< fraction of the segment at which it enters the wall
+    std::uint32_t wall = 0; ///< index into the wall list the grid was built from
 };
 
 class WallGrid {
@@ -31,8 +31,7 @@ public:
 
     /// Calls fn(wall_index) once for every wall whose box overlaps `area` and is alive
     /// (alive == nullptr: all walls are alive). Thread-safe for concurrent readers.
-    template <class F>
-    void for_each_overlapping(const Aabb& area, const std::uint8_t* alive, F&& fn) const;
+    template <class F> void for_each_overlapping(const Aabb& area, const std::uint8_t* alive, F&& fn) const;
 
     /// First alive wall hit by the segment from `from` to `to`, if any. Thread-safe.
     [[nodiscard]] std::optional<WallHit> raycast(Vec2 from, Vec2 to, const std::uint8_t* alive) const;
@@ -65,7 +64,8 @@ void WallGrid::for_each_overlapping(const Aabb& area, const std::uint8_t* alive,
     const int r0 = row_of(area.min.y), r1 = row_of(area.max.y);
     for (int r = r0; r <= r1; ++r) {
         for (int c = c0; c <= c1; ++c) {
-            const auto cell = static_cast<std::size_t>(r) * static_cast<std::size_t>(cols_) + static_cast<std::size_t>(c);
+            const auto cell =
+                static_cast<std::size_t>(r) * static_cast<std::size_t>(cols_) + static_cast<std::size_t>(c);
             for (std::uint32_t k = cell_start_[cell]; k < cell_start_[cell + 1]; ++k) {
                 const std::uint32_t w = entries_[k];
                 if (alive != nullptr && alive[w] == 0) continue;

@@ -24,7 +24,8 @@ TEST(EntityGrid, RadiusQueryMatchesBruteForce) {
         const Vec2 c{rng.range(0.0f, 2000.0f), rng.range(0.0f, 1500.0f)};
         const float r = rng.range(1.0f, 400.0f);
         std::set<std::uint32_t> got, want;
-        grid.for_each_in_radius(c, r, [&](std::uint32_t i) { EXPECT_TRUE(got.insert(i).second) << "duplicate"; });
+        grid.for_each_in_radius(c, r,
+                                [&](std::uint32_t i) { EXPECT_TRUE(got.insert(i).second) << "duplicate"; });
         for (std::uint32_t i = 0; i < pos.size(); ++i)
             if (active[i] != 0 && distance_sq(pos[i], c) <= r * r) want.insert(i);
         EXPECT_EQ(got, want);
@@ -65,7 +66,8 @@ TEST(WallGrid, OverlapQueryReportsEachWallOnce) {
     WallGrid grid;
     grid.build(walls, 1000.0f, 1000.0f, 64.0f);
     std::vector<std::uint32_t> got;
-    grid.for_each_overlapping(Aabb{{0, 0}, {1000, 1000}}, nullptr, [&](std::uint32_t w) { got.push_back(w); });
+    grid.for_each_overlapping(Aabb{{0, 0}, {1000, 1000}}, nullptr,
+                              [&](std::uint32_t w) { got.push_back(w); });
     std::sort(got.begin(), got.end());
     EXPECT_EQ(got, (std::vector<std::uint32_t>{0, 1, 2}));
     got.clear();
