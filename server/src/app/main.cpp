@@ -13,7 +13,7 @@
 
 namespace {
 std::atomic<bool> g_stop{false};
-extern "C" void on_signal(int) {
+extern "C" void on_signal(int /*signal*/) {
     g_stop.store(true);
 }
 } // namespace

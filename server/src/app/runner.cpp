@@ -92,14 +92,19 @@ std::string ascii_view(const sim::World& world, int cols, int rows) {
     auto put = [&](Vec2 p, char c) {
         const int x = std::clamp(static_cast<int>(p.x / sx), 0, cols - 1);
         const int y = std::clamp(static_cast<int>(p.y / sy), 0, rows - 1);
-        cells[static_cast<std::size_t>(y * cols + x)] = c;
+        cells[static_cast<std::size_t>(y) * static_cast<std::size_t>(cols) + static_cast<std::size_t>(x)] = c;
     };
     for (std::size_t i = 0; i < map.walls.size(); ++i) {
         if (world.wall_alive()[i] == 0) continue;
         const Aabb& b = map.walls[i].box;
-        for (float y = b.min.y; y <= b.max.y; y += sy * 0.5f)
-            for (float x = b.min.x; x <= b.max.x; x += sx * 0.5f)
-                put({x, y}, map.walls[i].destructible() ? '%' : '#');
+        const char c = map.walls[i].destructible() ? '%' : '#';
+        const int steps_x = std::max(1, static_cast<int>(2.0f * b.width() / sx));
+        const int steps_y = std::max(1, static_cast<int>(2.0f * b.height() / sy));
+        for (int yi = 0; yi <= steps_y; ++yi)
+            for (int xi = 0; xi <= steps_x; ++xi)
+                put({b.min.x + b.width() * static_cast<float>(xi) / static_cast<float>(steps_x),
+                     b.min.y + b.height() * static_cast<float>(yi) / static_cast<float>(steps_y)},
+                    c);
     }
     for (std::size_t i = 0; i < map.pickups.size(); ++i)
         if (world.pickup_active()[i] != 0) put(map.pickups[i].pos, '+');
@@ -111,7 +116,8 @@ std::string ascii_view(const sim::World& world, int cols, int rows) {
     }
     for (const auto& f : world.flags()) put(f.pos, 'F');
     for (int y = 0; y < rows; ++y) {
-        out.append(cells.begin() + y * cols, cells.begin() + (y + 1) * cols);
+        const auto row = static_cast<std::ptrdiff_t>(y) * cols;
+        out.append(cells.begin() + row, cells.begin() + row + cols);
         out.push_back('\n');
     }
     return out;

@@ -234,7 +234,7 @@ Vec2 World::choose_spawn(std::uint32_t p) const {
     // is the safest (ties: the first sampled). Counting stops at 8, so a crowded area costs
     // no more than a quiet one.
     const std::size_t samples = std::min<std::size_t>(8, n);
-    const std::size_t start = static_cast<std::size_t>(draw % n);
+    const auto start = static_cast<std::size_t>(draw % n);
     const std::size_t stride = std::max<std::size_t>(1, n / samples);
     const float safe = rules_.spawn_safe_radius;
     std::size_t best = start;

@@ -136,7 +136,7 @@ PlayerId World::add_player(std::string_view name, bool is_bot, Team preferred) {
     reset_loadout(slot);
     // A newcomer spawns at the next respawn phase (immediately), except on the results screen.
     p.respawn_tick[slot] = tick_;
-    ++team_count_[static_cast<int>(p.team[slot])];
+    ++team_count_[static_cast<std::size_t>(p.team[slot])];
     (is_bot ? bots_ : humans_)++;
     emit({.type = EventType::PlayerJoined, .a = slot});
     return {slot, p.generation[slot]};
@@ -150,7 +150,7 @@ bool World::remove_player(PlayerId id) {
     p.in_use[slot] = 0;
     p.alive[slot] = 0;
     ++p.generation[slot];
-    --team_count_[static_cast<int>(p.team[slot])];
+    --team_count_[static_cast<std::size_t>(p.team[slot])];
     (p.is_bot[slot] != 0 ? bots_ : humans_)--;
     free_slots_.push_back(slot);
     emit({.type = EventType::PlayerLeft, .a = slot});
@@ -395,8 +395,8 @@ void World::rebalance_teams() {
         }
         if (pick == kNoPlayer) break;
         players_.team[pick] = to;
-        --team_count_[static_cast<int>(from)];
-        ++team_count_[static_cast<int>(to)];
+        --team_count_[static_cast<std::size_t>(from)];
+        ++team_count_[static_cast<std::size_t>(to)];
     }
 }
 

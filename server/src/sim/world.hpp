@@ -193,7 +193,7 @@ public:
         return {slot, players_.generation[slot]};
     }
     [[nodiscard]] bool valid(PlayerId id) const noexcept;
-    [[nodiscard]] int team_count(Team t) const noexcept { return team_count_[static_cast<int>(t)]; }
+    [[nodiscard]] int team_count(Team t) const noexcept { return team_count_[static_cast<std::size_t>(t)]; }
     [[nodiscard]] int humans() const noexcept { return humans_; }
     [[nodiscard]] int bots() const noexcept { return bots_; }
     [[nodiscard]] int bot_population() const noexcept { return bot_population_; }

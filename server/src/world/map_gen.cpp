@@ -394,8 +394,9 @@ void scatter_points(Rng& rng, const Aabb& region, std::size_t count, const Point
     const std::size_t before = out.size();
     for (std::size_t k = 0; k < cells; ++k) {
         if (skip[k] != 0) continue;
-        const float x0 = region.min.x + static_cast<float>(k % cols) * cw;
-        const float y0 = region.min.y + static_cast<float>(k / cols) * ch;
+        const std::size_t col = k % cols, row = k / cols;
+        const float x0 = region.min.x + static_cast<float>(col) * cw;
+        const float y0 = region.min.y + static_cast<float>(row) * ch;
         for (int attempt = 0; attempt < kAttemptsPerPoint; ++attempt) {
             const Vec2 q{x0 + rng.uniform() * cw, y0 + rng.uniform() * ch};
             if (rules.accepts(q)) {
