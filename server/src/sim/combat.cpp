@@ -218,13 +218,7 @@ void World::phase_projectiles(Executor& exec) {
                 if (map_.walls[idx].destructible() && wall_alive_[idx] != 0 && combat_enabled()) {
                     wall_health_[idx] -= pr.damage[s];
                     if (wall_health_[idx] <= 0.0f) {
-                        wall_health_[idx] = 0.0f;
-                        wall_alive_[idx] = 0;
-                        const float maxh = map_.walls[idx].max_health;
-                        const float secs = maxh <= rules_.wall_respawn_health[0]   ? rules_.wall_respawn_s[0]
-                                           : maxh <= rules_.wall_respawn_health[1] ? rules_.wall_respawn_s[1]
-                                                                                   : rules_.wall_respawn_s[2];
-                        wall_respawn_tick_[idx] = tick_ + ticks_of(secs);
+                        destroy_wall(idx);
                         emit({.type = EventType::WallDestroyed, .a = owner, .index = idx, .pos = at});
                     } else {
                         emit({.type = EventType::WallDamaged,

@@ -203,8 +203,20 @@ void World::phase_flags() {
 }
 
 void World::set_wall_health(std::uint32_t wall, float health) {
+    if (health <= 0.0f) return destroy_wall(wall);
     wall_health_[wall] = health;
-    wall_alive_[wall] = health > 0.0f ? 1 : 0;
+    wall_alive_[wall] = 1;
+}
+
+void World::destroy_wall(std::uint32_t w) {
+    wall_health_[w] = 0.0f;
+    wall_alive_[w] = 0;
+    // Respawn delay by the wall's strength (GAMEPLAY.md): <= 100 hp, <= 200 hp, more.
+    const float maxh = map_.walls[w].max_health;
+    const float secs = maxh <= rules_.wall_respawn_health[0]   ? rules_.wall_respawn_s[0]
+                       : maxh <= rules_.wall_respawn_health[1] ? rules_.wall_respawn_s[1]
+                                                               : rules_.wall_respawn_s[2];
+    wall_respawn_tick_[w] = tick_ + ticks_of(secs);
 }
 
 void World::phase_walls() {

@@ -203,6 +203,7 @@ public:
 
     // Test hooks: direct state edits that tests need to set up situations.
     Players& mutable_players() noexcept { return players_; }
+    /// Sets a wall's health; 0 or less destroys it (with the normal respawn delay).
     void set_wall_health(std::uint32_t wall, float health);
     /// Rebuilds the player grid from current positions (tests that move players by hand).
     void refresh_grid();
@@ -229,6 +230,7 @@ private:
     void spawn_projectile(std::uint32_t p, WeaponKind w, Vec2 dir, float damage);
     void kill(std::uint32_t victim, std::uint32_t killer, WeaponKind weapon);
     void drop_flag(std::uint32_t carrier);
+    void destroy_wall(std::uint32_t w);
     void return_flag(int team_index, std::uint32_t by);
     void spawn_player(std::uint32_t p);
     void reset_loadout(std::uint32_t p);
