@@ -12,39 +12,179 @@ using sim::FlagState;
 using sim::kNoPlayer;
 using sim::Mode;
 using sim::WeaponKind;
+using world::PickupKind;
+
+namespace {
+
+constexpr float kStuckDistance = 10.0f; // GAMEPLAY.md: no bot stays within 10 wu...
+constexpr float kStuckSeconds = 2.0f;   // ...for more than 2 s while it has somewhere to go
+constexpr float kSidestepAfterS = 0.8f; // recovery starts well before that
+constexpr float kSidestepS = 0.6f;
+
+/// One of the 8 input directions closest to `dir` (inputs are -1/0/1 per axis, as a keyboard).
+void quantize(Vec2 dir, sim::Input& in) {
+    if (length_sq(dir) < 1e-6f) return;
+    const float a = std::atan2(dir.y, dir.x);
+    const int sector = static_cast<int>(std::lround(a / (kPi / 4.0f)));
+    static constexpr std::int8_t kX[8] = {1, 1, 0, -1, -1, -1, 0, 1};
+    static constexpr std::int8_t kY[8] = {0, 1, 1, 1, 0, -1, -1, -1};
+    const auto idx = static_cast<std::size_t>(((sector % 8) + 8) % 8);
+    in.move_x = kX[idx];
+    in.move_y = kY[idx];
+}
+
+[[nodiscard]] std::size_t idx(WeaponKind w) {
+    return static_cast<std::size_t>(w);
+}
+
+} // namespace
+
+void Bots::prepare(const sim::World& world, Executor& exec) {
+    const world::Map& map = world.map();
+    const auto& alive = world.wall_alive();
+    // The map changes only between matches (map regeneration); walls fall and come back often.
+    // Cells grow on very large maps so one flow field stays near 640k cells (about 13 ms to
+    // search); 40 wu cells still keep the generator's narrowest gap (80 wu) open.
+    const float cell = std::max(params_.nav_cell, std::max(map.width, map.height) / 800.0f);
+    if (!nav_built_ || wall_alive_seen_.size() != alive.size() ||
+        nav_.cols() != static_cast<int>(std::ceil(map.width / cell))) {
+        nav_.build(map, cell, world.rules().player_radius + 1.0f, alive.data());
+        wall_alive_seen_ = alive;
+        nav_built_ = true;
+        std::vector<Vec2> spots;
+        spots.reserve(map.pickups.size());
+        for (const auto& sp : map.pickups) spots.push_back(sp.pos);
+        const std::vector<std::uint8_t> all(spots.size(), 1);
+        pickup_grid_.configure(map.width, map.height, 128.0f);
+        pickup_grid_.rebuild(spots, all);
+        field_valid_ = {};
+    } else {
+        for (std::uint32_t w = 0; w < alive.size(); ++w) {
+            if (alive[w] == wall_alive_seen_[w]) continue;
+            wall_alive_seen_[w] = alive[w];
+            nav_.update_wall(map, w, alive.data());
+        }
+    }
+    if (world.rules().mode != Mode::CaptureTheFlag) return;
+    // Shared flow fields: one search per objective serves every bot heading there.
+    std::array<std::uint8_t, kFieldCount> todo{};
+    std::size_t count = 0;
+    const std::uint32_t tick = world.tick();
+    // A moving goal (a carried flag) or a changed grid (a wall fell or came back) is searched
+    // again at most every 10 ticks, less often on big grids; on big grids at most one field is
+    // searched per tick, the most overdue first, so no tick pays for several.
+    const bool big = nav_.cell_count() > 200000;
+    const auto interval = std::max<std::uint32_t>(10, static_cast<std::uint32_t>(nav_.cell_count() / 20000));
+    std::uint32_t oldest = 0xffffffffu;
+    for (std::uint8_t f = 0; f < kFieldCount; ++f) {
+        const Vec2 goal =
+            f < 2 ? world.flags()[f].pos : map.bases[static_cast<std::size_t>(f - 2)].flag_stand;
+        const bool changed = fields_[f].nav_version() != nav_.version() ||
+                             distance_sq(goal, fields_[f].goal()) > nav_.cell_size() * nav_.cell_size();
+        const bool due = !field_valid_[f] || (changed && tick - field_tick_[f] >= interval);
+        if (!due) continue;
+        if (!big) {
+            todo[count++] = f;
+        } else if (!field_valid_[f] ? oldest != 0 : field_tick_[f] < oldest) {
+            todo[0] = f;
+            count = 1;
+            oldest = field_valid_[f] ? field_tick_[f] : 0;
+        }
+    }
+    exec.for_ranges(count, 1, [&](std::size_t begin, std::size_t end) {
+        for (std::size_t k = begin; k < end; ++k) {
+            const std::uint8_t f = todo[k];
+            const Vec2 goal =
+                f < 2 ? world.flags()[f].pos : map.bases[static_cast<std::size_t>(f - 2)].flag_stand;
+            fields_[f].compute(nav_, goal);
+        }
+    });
+    for (std::size_t k = 0; k < count; ++k) {
+        field_valid_[todo[k]] = true;
+        field_tick_[todo[k]] = tick;
+    }
+    stats_.field_computes += count;
+}
 
 void Bots::update(sim::World& world, Executor& exec) {
+    prepare(world, exec);
     const sim::Players& p = world.players();
     const std::size_t n = p.size();
     if (brains_.size() < n) {
         brains_.resize(n);
         inputs_.resize(n);
+        prev_pos_.resize(n);
+        stuck_flags_.resize(n);
     }
-    const auto period =
-        std::max<std::uint32_t>(1, static_cast<std::uint32_t>(std::lround(
-                                       static_cast<float>(world.rules().tick_hz) / params_.decide_hz)));
     const std::uint32_t tick = world.tick();
     exec.for_ranges(n, 256, [&](std::size_t begin, std::size_t end) {
         for (std::size_t i = begin; i < end; ++i) {
+            stuck_flags_[i] = 0;
             if (p.in_use[i] == 0 || p.is_bot[i] == 0) continue;
             const auto slot = static_cast<std::uint32_t>(i);
             Brain& b = brains_[i];
             if (b.generation != p.generation[i]) {
                 b = Brain{};
                 b.generation = p.generation[i];
-                b.last_pos = p.pos[i];
+                // Skill drawn once per bot from the configured mix.
+                const float u = unit_float(hash_draw(world.map().seed ^ 0x5ca1ab1eULL, slot, b.generation));
+                const auto& mix = params_.skill_mix;
+                b.skill = u < mix[0] ? Skill::Easy : (u < mix[0] + mix[1] ? Skill::Normal : Skill::Hard);
             }
             if (p.alive[i] == 0) {
                 inputs_[i] = sim::Input{};
+                b.anchor_tick = tick;
+                b.anchor = p.pos[i];
                 continue;
             }
-            if ((tick + slot) % period == 0) decide(world, slot, b);
+            const SkillSpec& spec = params_.skills[static_cast<std::size_t>(b.skill)];
+            const auto period =
+                std::max<std::uint32_t>(1, static_cast<std::uint32_t>(std::lround(
+                                               static_cast<float>(world.rules().tick_hz) / spec.decide_hz)));
+            if ((tick + slot) % period == 0 || !b.has_goal) decide(world, slot, b);
             inputs_[i] = steer(world, slot, b);
         }
     });
     for (std::uint32_t i = 0; i < n; ++i) {
-        if (p.in_use[i] != 0 && p.is_bot[i] != 0) world.set_input(world.handle(i), inputs_[i]);
+        if (p.in_use[i] == 0 || p.is_bot[i] == 0) continue;
+        stats_.stuck_episodes += stuck_flags_[i];
+        world.set_input(world.handle(i), inputs_[i]);
     }
+    std::copy(p.pos.begin(), p.pos.end(), prev_pos_.begin());
+}
+
+bool Bots::nearest_pickup(const sim::World& world, std::uint32_t slot, bool health_only, float radius,
+                          Vec2& out) const {
+    const sim::Players& p = world.players();
+    const Vec2 me = p.pos[slot];
+    float best = radius * radius;
+    bool found = false;
+    const auto& spots = world.map().pickups;
+    pickup_grid_.for_each_in_radius(me, radius, [&](std::uint32_t s) {
+        if (world.pickup_active()[s] == 0) return;
+        const PickupKind k = spots[s].kind;
+        bool wanted = false;
+        if (health_only) {
+            wanted = k == PickupKind::Health;
+        } else if (k == PickupKind::ShotgunCrate || k == PickupKind::RifleCrate ||
+                   k == PickupKind::SniperCrate) {
+            const auto g = static_cast<unsigned>(k) - static_cast<unsigned>(PickupKind::ShotgunCrate) + 1u;
+            wanted = (p.owned[slot] & (1u << g)) == 0;
+        } else if (k == PickupKind::SpeedBoost || k == PickupKind::DamageBoost) {
+            wanted = true;
+        } else if (k == PickupKind::Shield) {
+            wanted = p.shield[slot] < world.rules().max_shield;
+        }
+        if (!wanted) return;
+        const float d2 = distance_sq(spots[s].pos, me);
+        if ((d2 < best || (d2 == best && found && spots[s].pos.x < out.x)) &&
+            nav_.clear_line(me, spots[s].pos)) {
+            best = d2;
+            out = spots[s].pos;
+            found = true;
+        }
+    });
+    return found;
 }
 
 void Bots::decide(const sim::World& world, std::uint32_t slot, Brain& b) const {
@@ -53,110 +193,262 @@ void Bots::decide(const sim::World& world, std::uint32_t slot, Brain& b) const {
     const std::uint32_t tick = world.tick();
     const std::uint64_t draw =
         hash_draw(world.map().seed, (static_cast<std::uint64_t>(b.generation) << 32) | slot, tick);
+    const SkillSpec& spec = params_.skills[static_cast<std::size_t>(b.skill)];
 
-    // Target: the nearest enemy in view with a clear line of sight.
+    // Perception: enemies within the view radius and in line of sight. Preference: flag carriers,
+    // then the weak, then the near (score in wu, lower is better).
     std::uint32_t best = kNoPlayer;
-    float best_d2 = params_.view_radius * params_.view_radius;
+    float best_score = 1e30f;
+    const auto& flags = world.flags();
     world.player_grid().for_each_in_radius(me, params_.view_radius, [&](std::uint32_t j) {
         if (p.alive[j] == 0 || !world.hostile(slot, j)) return;
-        const float d2 = distance_sq(p.pos[j], me);
-        if (d2 < best_d2 || (d2 == best_d2 && j < best)) {
-            if (!world.wall_grid().line_of_sight(me, p.pos[j], world.wall_alive().data())) return;
-            best_d2 = d2;
-            best = j;
-        }
+        const float d = distance(p.pos[j], me);
+        float score = d - (100.0f - p.health[j]) * 2.0f;
+        for (const Flag& f : flags)
+            if (f.state == FlagState::Carried && f.carrier == j) score -= 500.0f;
+        if (score > best_score || (score == best_score && j > best)) return;
+        if (!world.wall_grid().line_of_sight(me, p.pos[j], world.wall_alive().data())) return;
+        best_score = score;
+        best = j;
     });
-    b.target = best;
+    if (best != kNoPlayer) {
+        if (best != b.target) b.target_since = tick;
+        b.target = best;
+        b.last_seen = p.pos[best];
+        b.last_seen_tick = tick;
+        b.has_memory = true;
+    } else {
+        b.target = kNoPlayer;
+        if (b.has_memory && tick - b.last_seen_tick > world.ticks_of(params_.memory_s)) b.has_memory = false;
+    }
+    b.aim_noise = (unit_float(mix64(draw ^ 0xa11ceULL)) * 2.0f - 1.0f) * spec.aim_error_rad;
 
-    // Goal: the objective, else a random point nearby.
+    // Roles (CTF), rebalanced with the situation: more retrievers when the own flag is away,
+    // escorts only while a teammate carries the enemy flag.
+    if (world.rules().mode == Mode::CaptureTheFlag && p.team[slot] != world::Team::None) {
+        const auto own = static_cast<std::size_t>(p.team[slot]);
+        const bool own_away = flags[own].state != FlagState::Home;
+        const bool we_carry = flags[1 - own].state == FlagState::Carried;
+        const auto h =
+            static_cast<std::uint32_t>(mix64(slot * 0x9e3779b97f4a7c15ULL + world.match().number) % 100u);
+        if (own_away)
+            b.role = h < 45                 ? Role::Retrieve
+                     : h < 60               ? Role::Defend
+                     : (we_carry && h < 75) ? Role::Escort
+                                            : Role::Attack;
+        else
+            b.role = h < 25 ? Role::Defend : (we_carry && h < 45) ? Role::Escort : Role::Attack;
+    } else {
+        b.role = Role::Hunt;
+    }
+    choose_goal(world, slot, b, draw);
+}
+
+void Bots::choose_goal(const sim::World& world, std::uint32_t slot, Brain& b, std::uint64_t draw) const {
+    const sim::Players& p = world.players();
+    const Vec2 me = p.pos[slot];
     const auto& flags = world.flags();
-    bool has_goal = false;
+    b.field = kNoField;
+    b.has_goal = true;
+    b.arrive = 40.0f;
+    Vec2 pickup;
+    const bool carrying = (flags[0].state == FlagState::Carried && flags[0].carrier == slot) ||
+                          (flags[1].state == FlagState::Carried && flags[1].carrier == slot);
+    if (!carrying && p.health[slot] < params_.retreat_health &&
+        nearest_pickup(world, slot, true, 1500.0f, pickup)) {
+        b.goal = pickup;
+        b.arrive = 5.0f;
+        return;
+    }
     if (world.rules().mode == Mode::CaptureTheFlag && p.team[slot] != world::Team::None) {
         const auto own = static_cast<std::size_t>(p.team[slot]);
         const std::size_t enemy = 1 - own;
-        const Flag& mine = flags[own];
-        const Flag& theirs = flags[enemy];
-        if (theirs.state == FlagState::Carried && theirs.carrier == slot) {
-            b.goal = world.map().bases[own].flag_stand;
-        } else if (mine.state != FlagState::Home && (slot % 3 == 0 || mine.state == FlagState::Dropped)) {
-            b.goal = mine.pos;
-        } else if (slot % 4 == 0) {
-            b.goal = world.map().bases[own].flag_stand +
-                     Vec2{unit_float(draw) * 300.0f - 150.0f, unit_float(mix64(draw)) * 300.0f - 150.0f};
-        } else {
-            b.goal = theirs.pos;
+        const Vec2 stand = world.map().bases[own].flag_stand;
+        if (carrying) {
+            b.field = static_cast<std::uint8_t>(kStandRed + own);
+            b.arrive = 0.0f;
+            return;
         }
-        has_goal = true;
+        // Anyone near the own dropped flag returns it.
+        if (flags[own].state == FlagState::Dropped && distance_sq(flags[own].pos, me) < 800.0f * 800.0f) {
+            b.field = static_cast<std::uint8_t>(kFlagRed + own);
+            b.arrive = 0.0f;
+            return;
+        }
+        if (b.target == kNoPlayer && nearest_pickup(world, slot, false, 300.0f, pickup)) {
+            b.goal = pickup;
+            b.arrive = 5.0f;
+            return;
+        }
+        switch (b.role) {
+        case Role::Retrieve:
+            b.field = static_cast<std::uint8_t>(kFlagRed + own);
+            b.arrive = 0.0f;
+            return;
+        case Role::Defend:
+            if (distance_sq(stand, me) > 300.0f * 300.0f) {
+                b.field = static_cast<std::uint8_t>(kStandRed + own);
+                b.arrive = 250.0f;
+            } else {
+                const Vec2 post = stand + from_angle(unit_float(draw) * 2.0f * kPi) *
+                                              (80.0f + 150.0f * unit_float(mix64(draw)));
+                if (nav_.clear_line(me, post))
+                    b.goal = post;
+                else
+                    b.goal = stand;
+                b.arrive = 20.0f;
+            }
+            return;
+        case Role::Escort:
+            if (flags[enemy].state == FlagState::Carried) {
+                b.field =
+                    static_cast<std::uint8_t>(kFlagRed + enemy); // the carried flag is where the carrier is
+                b.arrive = 120.0f;
+                return;
+            }
+            [[fallthrough]];
+        default:
+            b.field = static_cast<std::uint8_t>(kFlagRed + enemy);
+            b.arrive = 0.0f;
+            return;
+        }
     }
-    if (!has_goal && (distance_sq(b.goal, me) < 100.0f * 100.0f || b.goal == Vec2{})) {
+    // Team deathmatch and free-for-all: chase what was seen, pick up what helps, roam.
+    if (b.target == kNoPlayer && b.has_memory) {
+        b.goal = b.last_seen;
+        b.arrive = 30.0f;
+        return;
+    }
+    if (b.target == kNoPlayer && nearest_pickup(world, slot, false, 600.0f, pickup)) {
+        b.goal = pickup;
+        b.arrive = 5.0f;
+        return;
+    }
+    if (distance_sq(b.goal, me) < 60.0f * 60.0f || b.goal == Vec2{} || !nav_.clear_line(me, b.goal)) {
         const Aabb bounds = world.map().bounds();
-        b.goal = {clampf(me.x + unit_float(draw) * 1200.0f - 600.0f, 50.0f, bounds.max.x - 50.0f),
-                  clampf(me.y + unit_float(mix64(draw)) * 1200.0f - 600.0f, 50.0f, bounds.max.y - 50.0f)};
+        for (int attempt = 0; attempt < 4; ++attempt) {
+            const std::uint64_t d = mix64(draw + static_cast<std::uint64_t>(attempt));
+            const Vec2 q{clampf(me.x + unit_float(d) * 1400.0f - 700.0f, 60.0f, bounds.max.x - 60.0f),
+                         clampf(me.y + unit_float(mix64(d)) * 1400.0f - 700.0f, 60.0f, bounds.max.y - 60.0f)};
+            b.goal = q;
+            if (nav_.clear_line(me, q)) break;
+        }
+        b.arrive = 30.0f;
     }
-    // Stuck: barely moved since the last decision while heading somewhere: walk a random
-    // heading for a second to get around the obstacle.
-    // Blocked (barely moved since the last decision): side-step along the obstacle, at right
-    // angles to the goal, alternating sides, for a random 1-2.5 s.
-    if (distance_sq(me, b.last_pos) < 16.0f && tick >= b.unstick_until) {
-        const Vec2 to_goal = b.goal - me;
-        b.side = !b.side;
-        b.wander = std::atan2(to_goal.y, to_goal.x) + (b.side ? 0.5f : -0.5f) * kPi;
-        const float secs = 1.0f + 1.5f * unit_float(mix64(draw ^ 0xabcdefULL));
-        b.unstick_until = tick + static_cast<std::uint32_t>(secs * static_cast<float>(world.rules().tick_hz));
-    }
-    b.last_pos = me;
 }
 
-sim::Input Bots::steer(const sim::World& world, std::uint32_t slot, Brain& b) const {
+sim::Input Bots::steer(const sim::World& world, std::uint32_t slot, Brain& b) {
     const sim::Players& p = world.players();
+    const sim::Rules& rules = world.rules();
     const Vec2 me = p.pos[slot];
     const std::uint32_t tick = world.tick();
+    const SkillSpec& spec = params_.skills[static_cast<std::size_t>(b.skill)];
     sim::Input in;
     in.seq = ++b.seq;
-    Vec2 dir = tick < b.unstick_until ? from_angle(b.wander) : b.goal - me;
-    const float len = length(dir);
-    if (len > 8.0f) {
-        dir = dir * (1.0f / len);
-        in.move_x = static_cast<std::int8_t>(dir.x > 0.38f ? 1 : (dir.x < -0.38f ? -1 : 0));
-        in.move_y = static_cast<std::int8_t>(dir.y > 0.38f ? 1 : (dir.y < -0.38f ? -1 : 0));
-    }
     in.aim = p.aim[slot];
+
+    // Where to go: the shared field, or the local goal.
+    Vec2 move{};
+    bool arrived = false;
+    if (b.field != kNoField && field_valid_[b.field]) {
+        const FlowField& f = fields_[b.field];
+        if (f.distance(me) <= b.arrive) {
+            arrived = true;
+        } else {
+            // The look-ahead descent is the costliest part of steering: reuse it while the bot
+            // stays in the same cell, for at most 6 ticks, and while the field is unchanged.
+            const int cell = nav_.cell_of(me);
+            if (cell != b.dir_cell || b.dir_field != b.field || tick >= b.dir_tick + 6 ||
+                field_tick_[b.field] > b.dir_tick) {
+                b.dir = f.direction(nav_, me);
+                b.dir_cell = cell;
+                b.dir_tick = tick;
+                b.dir_field = b.field;
+            }
+            move = b.dir;
+        }
+        if (!f.reachable(me)) move = normalized(f.goal() - me);
+    } else if (b.has_goal) {
+        const Vec2 d = b.goal - me;
+        if (length_sq(d) <= std::max(b.arrive, 8.0f) * std::max(b.arrive, 8.0f))
+            arrived = true;
+        else
+            move = normalized(d);
+    }
+
+    // Combat: aim (with lead and skill error), fire after the reaction time, strafe.
     const std::uint32_t t = b.target;
-    if (t != kNoPlayer && t < p.size() && p.alive[t] != 0 &&
-        distance_sq(p.pos[t], me) <= params_.view_radius * params_.view_radius) {
+    const bool engaged = t != kNoPlayer && t < p.size() && p.alive[t] != 0 &&
+                         distance_sq(p.pos[t], me) <= params_.view_radius * params_.view_radius;
+    if (engaged) {
         const Vec2 d = p.pos[t] - me;
         const float dist = length(d);
-        const std::uint64_t draw = hash_draw(world.map().seed ^ 0x5bd1e995ULL, slot, tick);
-        in.aim = std::atan2(d.y, d.x) + (unit_float(draw) * 2.0f - 1.0f) * params_.aim_error_rad;
-        // Weapon by range among the guns carried.
         const std::uint8_t owned = p.owned[slot];
-        auto has = [&](WeaponKind w) { return (owned & (1u << static_cast<unsigned>(w))) != 0; };
+        auto has = [&](WeaponKind w) { return (owned & (1u << idx(w))) != 0; };
+        auto loaded = [&](WeaponKind w) {
+            return has(w) && (p.magazine[slot][idx(w)] > 0 || p.reserve[slot][idx(w)] != 0);
+        };
         WeaponKind w = WeaponKind::Pistol;
-        if (dist < 200.0f && has(WeaponKind::Shotgun))
+        if (dist < 180.0f && loaded(WeaponKind::Shotgun))
             w = WeaponKind::Shotgun;
-        else if (dist > 450.0f && has(WeaponKind::Sniper))
+        else if (dist > 500.0f && loaded(WeaponKind::Sniper))
             w = WeaponKind::Sniper;
-        else if (has(WeaponKind::Rifle))
+        else if (loaded(WeaponKind::Rifle))
             w = WeaponKind::Rifle;
+        else if (loaded(WeaponKind::Sniper))
+            w = WeaponKind::Sniper;
+        else if (loaded(WeaponKind::Shotgun))
+            w = WeaponKind::Shotgun;
         in.weapon_slot = static_cast<std::int8_t>(w);
-        in.buttons = sim::kButtonFire;
-        if (dist < world.rules().weapons[static_cast<std::size_t>(WeaponKind::Melee)].range +
-                       world.rules().player_radius)
+        // Lead: where the target will be when the projectile arrives.
+        const Vec2 vel = (p.pos[t] - prev_pos_[t]) * static_cast<float>(rules.tick_hz);
+        const float flight = dist / rules.weapons[idx(w)].projectile_speed;
+        const Vec2 aim_at = p.pos[t] + vel * (flight * spec.lead);
+        in.aim = std::atan2(aim_at.y - me.y, aim_at.x - me.x) + b.aim_noise;
+        if (tick >= b.target_since + world.ticks_of(spec.reaction_s)) in.buttons = sim::kButtonFire;
+        if (dist < rules.weapons[idx(WeaponKind::Melee)].range + rules.player_radius)
             in.buttons = static_cast<std::uint8_t>(in.buttons | sim::kButtonMelee);
-        // Strafe while shooting.
-        if (tick < b.unstick_until) return in;
-        const bool left = ((tick / 20u + slot) & 1u) != 0;
-        const Vec2 side = left ? Vec2{-d.y, d.x} : Vec2{d.y, -d.x};
-        in.move_x =
-            static_cast<std::int8_t>(side.x > 0.3f * dist ? 1 : (side.x < -0.3f * dist ? -1 : in.move_x));
-        in.move_y =
-            static_cast<std::int8_t>(side.y > 0.3f * dist ? 1 : (side.y < -0.3f * dist ? -1 : in.move_y));
+        // Strafe across the line of fire, closing in when far and backing off when too close;
+        // a carrier or a bot on its way to health keeps running instead.
+        const bool running =
+            b.arrive <= 5.0f || (b.field != kNoField && b.field >= kStandRed && b.arrive == 0.0f);
+        if (!running) {
+            const bool left = ((tick / 20u + slot) & 1u) != 0;
+            const Vec2 across = normalized(left ? Vec2{-d.y, d.x} : Vec2{d.y, -d.x});
+            const Vec2 along =
+                normalized(d) *
+                (dist > 450.0f ? 0.8f : (dist < 150.0f && w != WeaponKind::Shotgun ? -0.8f : 0.0f));
+            move = b.field != kNoField && !arrived ? normalized(move * 0.7f + across + along)
+                                                   : normalized(across + along);
+        }
     } else {
-        in.buttons = 0;
-        if (p.magazine[slot][static_cast<std::size_t>(p.weapon[slot])] <
-            world.rules().weapons[static_cast<std::size_t>(p.weapon[slot])].magazine)
-            in.buttons = sim::kButtonReload;
+        const std::size_t g = idx(p.weapon[slot]);
+        if (p.magazine[slot][g] < rules.weapons[g].magazine) in.buttons = sim::kButtonReload;
+        if (length_sq(move) > 0.0f) in.aim = std::atan2(move.y, move.x);
     }
+
+    // Stuck detection and recovery: a bot that wants to move but stays within 10 wu of one spot
+    // side-steps after 0.8 s; staying more than 2 s counts as a stuck episode (reported).
+    const bool wants_to_move = length_sq(move) > 0.0f;
+    if (!wants_to_move || distance_sq(me, b.anchor) > kStuckDistance * kStuckDistance) {
+        b.anchor = me;
+        b.anchor_tick = tick;
+        b.stuck_counted = false;
+    } else {
+        const std::uint32_t still = tick - b.anchor_tick;
+        if (still > world.ticks_of(kStuckSeconds) && !b.stuck_counted) {
+            b.stuck_counted = true;
+            stuck_flags_[slot] = 1;
+        }
+        if (still > world.ticks_of(kSidestepAfterS) && tick >= b.sidestep_until) {
+            const std::uint64_t d = hash_draw(world.map().seed ^ 0x51de57e9ULL, slot, tick);
+            const float side = (d & 1u) != 0 ? 0.5f : -0.5f;
+            b.sidestep = std::atan2(move.y, move.x) + side * kPi + (unit_float(mix64(d)) - 0.5f);
+            b.sidestep_until = tick + world.ticks_of(kSidestepS);
+        }
+    }
+    if (tick < b.sidestep_until) move = from_angle(b.sidestep);
+    quantize(move, in);
     return in;
 }
 

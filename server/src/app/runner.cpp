@@ -71,6 +71,7 @@ std::string report_json(const ServerConfig& cfg, const Simulation& sim, double w
                      {"walls", w.map().walls.size()},
                      {"walls_standing", count_alive(w.wall_alive())},
                      {"pickups", w.map().pickups.size()}};
+    j["bots_stuck"] = sim.bots().stats().stuck_episodes;
     j["kills"] = w.totals().kills;
     j["captures"] = w.totals().captures;
     j["shots"] = w.totals().shots;

@@ -26,6 +26,7 @@ public:
     [[nodiscard]] const std::vector<double>& tick_ms() const noexcept { return tick_ms_; }
     [[nodiscard]] const std::vector<double>& ai_ms() const noexcept { return ai_ms_; }
     [[nodiscard]] int threads() const noexcept { return exec_.concurrency(); }
+    [[nodiscard]] const ai::Bots& bots() const noexcept { return bots_; }
 
 private:
     TbbExecutor exec_;

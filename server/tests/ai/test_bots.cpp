@@ -1,0 +1,148 @@
+// Bots play like players: they capture flags, fight, return flags, do not get stuck, never see
+// through walls, and never send an input a human's client could not send.
+#include "ai/bots.hpp"
+#include "world/map_gen.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace mgs::ai {
+namespace {
+
+struct Match {
+    explicit Match(sim::Mode mode, std::uint64_t seed = 1, int bot_count = 20) {
+        sim::Rules rules;
+        rules.mode = mode;
+        world::MapParams map;
+        map.seed = seed;
+        world = std::make_unique<sim::World>(rules, map, bot_count);
+    }
+    void tick() {
+        bots.update(*world, exec);
+        world->step(exec);
+    }
+    SerialExecutor exec;
+    std::unique_ptr<sim::World> world;
+    Bots bots;
+};
+
+TEST(Bots, ArenaCtfMatchHasCapturesKillsAndNoStuckBots) {
+    Match m(sim::Mode::CaptureTheFlag, 1);
+    std::uint64_t returns_by_players = 0, flag_taken = 0;
+    for (int t = 0; t < 30 * 300; ++t) { // five simulated minutes
+        m.tick();
+        for (const sim::Event& e : m.world->events()) {
+            if (e.type == sim::EventType::FlagReturned && e.a != sim::kNoPlayer) ++returns_by_players;
+            if (e.type == sim::EventType::FlagTaken) ++flag_taken;
+        }
+    }
+    const auto& totals = m.world->totals();
+    EXPECT_GE(totals.captures, 1u);
+    EXPECT_GE(totals.kills, 20u);
+    EXPECT_GE(flag_taken, 2u);
+    EXPECT_GE(returns_by_players, 1u) << "bots should return their dropped flag";
+    EXPECT_LE(m.bots.stats().stuck_episodes, 2u) << "bots stuck for more than 2 s";
+}
+
+TEST(Bots, TeamDeathmatchAndFreeForAllFight) {
+    for (sim::Mode mode : {sim::Mode::TeamDeathmatch, sim::Mode::FreeForAll}) {
+        Match m(mode, 3);
+        for (int t = 0; t < 30 * 120; ++t) m.tick();
+        EXPECT_GE(m.world->totals().kills, 10u) << static_cast<int>(mode);
+        EXPECT_LE(m.bots.stats().stuck_episodes, 2u) << static_cast<int>(mode);
+    }
+}
+
+TEST(Bots, InputsAreWhatAHumanCouldSend) {
+    Match m(sim::Mode::CaptureTheFlag, 5);
+    const sim::Players& p = m.world->players();
+    std::vector<Vec2> before;
+    for (int t = 0; t < 30 * 60; ++t) {
+        m.bots.update(*m.world, m.exec);
+        for (std::size_t i = 0; i < p.size(); ++i) {
+            if (p.in_use[i] == 0 || p.alive[i] == 0) continue;
+            const sim::Input& in = p.pending[i];
+            ASSERT_GE(in.move_x, -1);
+            ASSERT_LE(in.move_x, 1);
+            ASSERT_GE(in.move_y, -1);
+            ASSERT_LE(in.move_y, 1);
+            ASSERT_TRUE(std::isfinite(in.aim));
+            ASSERT_LE(in.buttons, sim::kButtonFire | sim::kButtonMelee | sim::kButtonReload);
+            if (in.weapon_slot >= 0) {
+                ASSERT_LT(in.weapon_slot, sim::kGunCount);
+                ASSERT_NE(p.owned[i] & (1u << static_cast<unsigned>(in.weapon_slot)), 0u)
+                    << "weapon not carried";
+            }
+        }
+        before.assign(p.pos.begin(), p.pos.end());
+        std::vector<std::uint8_t> was_alive(p.alive.begin(), p.alive.end());
+        m.world->step(m.exec);
+        const sim::Rules& r = m.world->rules();
+        const float max_step =
+            r.speed * r.speed_boost / static_cast<float>(r.tick_hz) + sim::kMaxSeparationStep + 0.01f;
+        for (std::size_t i = 0; i < p.size(); ++i) {
+            if (p.in_use[i] == 0 || p.alive[i] == 0 || was_alive[i] == 0 || i >= before.size()) continue;
+            ASSERT_LE(distance(p.pos[i], before[i]), max_step)
+                << "bot " << i << " moved faster than a player can";
+        }
+    }
+}
+
+/// One bot (Blue) and one human (Red) facing each other across a wall that can be destroyed.
+TEST(Bots, NoTargetThroughAWall) {
+    world::Map map;
+    map.width = 1200.0f;
+    map.height = 800.0f;
+    map.seed = 9;
+    map.walls.push_back({{{590.0f, 100.0f}, {610.0f, 700.0f}}, 150});
+    map.bases[0] = {{100.0f, 400.0f}, {{50.0f, 300.0f}, {200.0f, 500.0f}}};
+    map.bases[1] = {{1100.0f, 400.0f}, {{1000.0f, 300.0f}, {1150.0f, 500.0f}}};
+    map.team_spawns[0] = {{450.0f, 400.0f}};
+    map.team_spawns[1] = {{750.0f, 400.0f}};
+    map.ffa_spawns = {{450.0f, 400.0f}, {750.0f, 400.0f}};
+    sim::Rules rules;
+    rules.mode = sim::Mode::TeamDeathmatch;
+    sim::World world(rules, map, 0);
+    SerialExecutor exec;
+    const sim::PlayerId human = world.add_player("human", false, world::Team::Red);
+    world.set_bot_population(2); // one bot joins Blue
+    Bots bots;
+    int shots_blocked = 0;
+    for (int t = 0; t < 90; ++t) {
+        world.set_input(human, {});
+        bots.update(world, exec);
+        world.step(exec);
+        for (const sim::Event& e : world.events())
+            if (e.type == sim::EventType::ShotFired && e.a != human.index) ++shots_blocked;
+        // Keep both in place: the bot must not wander round the wall in this test.
+        auto& p = world.mutable_players();
+        p.pos[human.index] = {450.0f, 400.0f};
+        for (std::size_t i = 0; i < p.size(); ++i)
+            if (p.is_bot[i] != 0) p.pos[i] = {750.0f, 400.0f};
+        world.refresh_grid();
+    }
+    EXPECT_EQ(shots_blocked, 0) << "the bot fired at an enemy behind a wall";
+    world.set_wall_health(0, 0.0f);
+    int shots_open = 0;
+    for (int t = 0; t < 60; ++t) {
+        world.set_input(human, {});
+        bots.update(world, exec);
+        world.step(exec);
+        for (const sim::Event& e : world.events())
+            if (e.type == sim::EventType::ShotFired && e.a != human.index) ++shots_open;
+    }
+    EXPECT_GT(shots_open, 0) << "with the wall gone the bot should see and shoot";
+}
+
+TEST(Bots, SameSeedSameGameForAnyWorkerSplit) {
+    Match a(sim::Mode::CaptureTheFlag, 4), b(sim::Mode::CaptureTheFlag, 4);
+    for (int t = 0; t < 600; ++t) {
+        a.tick();
+        b.tick();
+    }
+    EXPECT_EQ(a.world->state_hash(), b.world->state_hash());
+}
+
+} // namespace
+} // namespace mgs::ai
