@@ -19,16 +19,17 @@ echo "== Google Benchmark (grids, map generation)"
 ./build/bin/mgs-bench --benchmark_format=console --benchmark_out="$out/grid.json" --benchmark_out_format=json \
     --benchmark_min_time=0.2
 
-run_scenario() { # preset ticks
-    local report
-    report=$(./build/bin/mgs-server --headless --preset "$1" --ticks "$2" --threads 2 --report json 2>/dev/null)
-    printf '{"scenario":"%s","machine":%s,"build":%s,"report":%s}\n' "$1" "$machine" "$build" "$report" > "$out/$1.json"
-    python3 - "$out/$1.json" <<'PY' 2>/dev/null || cat "$out/$1.json"
+run_scenario() { # name ticks [extra flags...]
+    local name=$1 ticks=$2 report
+    shift 2
+    report=$(./build/bin/mgs-server --headless --preset "${name%%-*}" --ticks "$ticks" --threads 2 --report json "$@" 2>/dev/null)
+    printf '{"scenario":"%s","machine":%s,"build":%s,"report":%s}\n' "$name" "$machine" "$build" "$report" > "$out/$name.json"
+    python3 - "$out/$name.json" <<'PY' 2>/dev/null || cat "$out/$name.json"
 import json, sys
 d = json.load(open(sys.argv[1])); r = d["report"]
-print(f"  {d['scenario']:8s} {r['entities']['players']:6d} players  tick p50 {r['tick_ms']['p50']:.3f} ms  "
+print(f"  {d['scenario']:12s} {r['entities']['players']:6d} players  tick p50 {r['tick_ms']['p50']:.3f} ms  "
       f"p99 {r['tick_ms']['p99']:.3f} ms  max {r['tick_ms']['max']:.3f} ms  ai p50 {r['ai_ms']['p50']:.3f} ms  "
-      f"kills {r['kills']}  captures {r['captures']}")
+      f"({r['ai_ns_per_bot']:.0f} ns/bot)  kills {r['kills']}  captures {r['captures']}  stuck {r['bots_stuck']}")
 PY
 }
 
@@ -36,4 +37,5 @@ echo "== headless scenarios (2 threads) on $cpu, $cores cores"
 run_scenario arena 9000
 run_scenario default 3000
 run_scenario massive 900
+run_scenario massive-5000 900 --bots 5000
 echo "results in $out/"

@@ -63,7 +63,9 @@ std::string report_json(const ServerConfig& cfg, const Simulation& sim, double w
                     {"p99", percentile(ms, 99)},
                     {"max", max_ms},
                     {"mean", ms.empty() ? 0.0 : wall_s * 1000.0 / static_cast<double>(ms.size())}};
-    j["ai_ms"] = {{"p50", percentile(sim.ai_ms(), 50)}, {"p99", percentile(sim.ai_ms(), 99)}};
+    const double ai_p50 = percentile(sim.ai_ms(), 50);
+    j["ai_ms"] = {{"p50", ai_p50}, {"p99", percentile(sim.ai_ms(), 99)}};
+    j["ai_ns_per_bot"] = w.bots() > 0 ? ai_p50 * 1e6 / w.bots() : 0.0;
     j["entities"] = {{"players", w.humans() + w.bots()},
                      {"humans", w.humans()},
                      {"bots", w.bots()},
