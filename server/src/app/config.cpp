@@ -344,6 +344,17 @@ std::vector<Key> build_keys() {
     t.add("spawn.safe_radius", MGS_FIELD(rules.spawn_safe_radius), 0, 100000,
           "enemies within this distance make a spawn point unsafe (wu)");
 
+    t.add("bot.view_radius", MGS_FIELD(bot.view_radius), 50, 10000,
+          "bots see enemies this far when no wall is in between (wu)");
+    t.add("bot.memory_s", MGS_FIELD(bot.memory_s), 0, 60,
+          "bots chase a lost target to where they last saw it for this long (s)");
+    t.add("bot.retreat_health", MGS_FIELD(bot.retreat_health), 0, 10000,
+          "below this health a bot heads for a health pickup (hp)");
+    t.add("bot.nav_cell", MGS_FIELD(bot.nav_cell), 8, 256,
+          "navigation grid cell; grown on very large maps to stay near 640k cells (wu)");
+    t.add("bot.skill_mix", MGS_FIELD(bot.skill_mix), 0, 1,
+          "shares of easy, normal and hard bots; they must add up to 1");
+
     t.add("map.width", MGS_FIELD(map.width), 800, 100000,
           "world width (wu; preset: arena 1600, default 8000, massive 32000)");
     t.add("map.height", MGS_FIELD(map.height), 800, 100000,
@@ -1003,6 +1014,11 @@ void apply_run_flags(ServerConfig& cfg, const CommandLine& cl) {
 // Cross-key rules
 
 void validate_cross_keys(const ServerConfig& cfg) {
+    const float mix = cfg.bot.skill_mix[0] + cfg.bot.skill_mix[1] + cfg.bot.skill_mix[2];
+    if (mix < 0.99f || mix > 1.01f)
+        throw ConfigError("config: bot.skill_mix = [" + std::to_string(cfg.bot.skill_mix[0]) + ", " +
+                          std::to_string(cfg.bot.skill_mix[1]) + ", " + std::to_string(cfg.bot.skill_mix[2]) +
+                          "] must add up to 1");
     const auto& health = cfg.rules.wall_respawn_health;
     if (!(health[0] < health[1])) {
         throw ConfigError(

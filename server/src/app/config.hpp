@@ -3,6 +3,7 @@
 // variables, then command-line flags (each later source overrides the earlier ones). Every key
 // is validated; an invalid value stops start-up with a ConfigError naming the key and the
 // allowed range. config/default.toml documents every key.
+#include "ai/bots.hpp"
 #include "sim/rules.hpp"
 #include "world/map.hpp"
 
@@ -46,6 +47,7 @@ struct ServerConfig {
 
     sim::Rules rules;
     world::MapParams map;
+    ai::BotParams bot;
 
     std::string config_file; ///< the file that was loaded, empty if none
 };

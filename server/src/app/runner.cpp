@@ -27,7 +27,7 @@ std::size_t count_alive(const std::vector<std::uint8_t>& v) {
 } // namespace
 
 Simulation::Simulation(const ServerConfig& cfg)
-    : exec_(cfg.threads), world_(std::make_unique<sim::World>(cfg.rules, cfg.map, cfg.bots)) {
+    : exec_(cfg.threads), world_(std::make_unique<sim::World>(cfg.rules, cfg.map, cfg.bots)), bots_(cfg.bot) {
     if (cfg.ticks > 0) {
         tick_ms_.reserve(static_cast<std::size_t>(cfg.ticks));
         ai_ms_.reserve(static_cast<std::size_t>(cfg.ticks));

@@ -135,6 +135,23 @@ TEST(Bots, NoTargetThroughAWall) {
     EXPECT_GT(shots_open, 0) << "with the wall gone the bot should see and shoot";
 }
 
+TEST(Bots, SkillMixDecidesEachBotsSkill) {
+    for (std::size_t level = 0; level < 3; ++level) {
+        BotParams params;
+        params.skill_mix = {0.0f, 0.0f, 0.0f};
+        params.skill_mix[level] = 1.0f;
+        Match m(sim::Mode::CaptureTheFlag, 2);
+        m.bots = Bots(params);
+        m.tick();
+        const sim::Players& p = m.world->players();
+        for (std::uint32_t i = 0; i < p.size(); ++i) {
+            if (p.in_use[i] != 0 && p.is_bot[i] != 0) {
+                EXPECT_EQ(static_cast<std::size_t>(m.bots.skill(i)), level);
+            }
+        }
+    }
+}
+
 TEST(Bots, SameSeedSameGameForAnyWorkerSplit) {
     Match a(sim::Mode::CaptureTheFlag, 4), b(sim::Mode::CaptureTheFlag, 4);
     for (int t = 0; t < 600; ++t) {

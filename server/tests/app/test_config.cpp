@@ -563,6 +563,17 @@ TEST(ConfigValidate, CrossKeyRules) {
     EXPECT_CONTAINS(load_error({"--preset", "arena", "--set", "map.border_thickness=400"}),
                     "map.border_thickness = 400.0 is too thick for a 1600 x 1200 map");
     EXPECT_NO_THROW((void)load({"--preset", "arena", "--set", "map.border_thickness=300"}));
+    EXPECT_CONTAINS(load_error({"--set", "bot.skill_mix=0.5,0.5,0.5"}), "bot.skill_mix");
+    EXPECT_CONTAINS(load_error({"--set", "bot.skill_mix=0.5,0.5"}), "bot.skill_mix");
+}
+
+TEST(ConfigBots, KeysReachTheBotParameters) {
+    const ServerConfig cfg =
+        load({"--set", "bot.skill_mix=0,0,1", "--set", "bot.view_radius=900"}, {{"MGS_BOT_MEMORY_S", "5"}});
+    EXPECT_FLOAT_EQ(cfg.bot.skill_mix[2], 1.0f);
+    EXPECT_FLOAT_EQ(cfg.bot.view_radius, 900.0f);
+    EXPECT_FLOAT_EQ(cfg.bot.memory_s, 5.0f);
+    EXPECT_CONTAINS(load_error({"--set", "bot.view_radius=-1"}), "bot.view_radius");
 }
 
 } // namespace

@@ -10,8 +10,8 @@ namespace {
 
 TEST(Proto, InputRoundTripsThroughTheEnvelope) {
     flatbuffers::FlatBufferBuilder fbb;
-    const auto input = mgs::proto::CreateInput(fbb, 42, 1000, 1, -1, 0.5f,
-                                               mgs::proto::InputButtons::Fire | mgs::proto::InputButtons::Reload, 2, 7);
+    const auto input = mgs::proto::CreateInput(
+        fbb, 42, 1000, 1, -1, 0.5f, mgs::proto::InputButtons::Fire | mgs::proto::InputButtons::Reload, 2, 7);
     fbb.Finish(mgs::proto::CreateEnvelope(fbb, mgs::proto::Message::Input, input.Union()));
     flatbuffers::Verifier verifier(fbb.GetBufferPointer(), fbb.GetSize());
     ASSERT_TRUE(mgs::proto::VerifyEnvelopeBuffer(verifier));
