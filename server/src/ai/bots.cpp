@@ -117,7 +117,10 @@ void Bots::update(sim::World& world, Executor& exec) {
         stuck_flags_.resize(n);
     }
     const std::uint32_t tick = world.tick();
+    if (scratch_.size() < static_cast<std::size_t>(exec.concurrency()))
+        scratch_.resize(static_cast<std::size_t>(exec.concurrency()));
     exec.for_ranges(n, 256, [&](std::size_t begin, std::size_t end) {
+        PathScratch& scratch = scratch_[static_cast<std::size_t>(exec.worker_index())];
         for (std::size_t i = begin; i < end; ++i) {
             stuck_flags_[i] = 0;
             if (p.in_use[i] == 0 || p.is_bot[i] == 0) continue;
@@ -141,7 +144,7 @@ void Bots::update(sim::World& world, Executor& exec) {
             const auto period =
                 std::max<std::uint32_t>(1, static_cast<std::uint32_t>(std::lround(
                                                static_cast<float>(world.rules().tick_hz) / spec.decide_hz)));
-            if ((tick + slot) % period == 0 || !b.has_goal) decide(world, slot, b);
+            if ((tick + slot) % period == 0 || !b.has_goal) decide(world, slot, b, scratch);
             inputs_[i] = steer(world, slot, b);
         }
     });
@@ -187,7 +190,7 @@ bool Bots::nearest_pickup(const sim::World& world, std::uint32_t slot, bool heal
     return found;
 }
 
-void Bots::decide(const sim::World& world, std::uint32_t slot, Brain& b) const {
+void Bots::decide(const sim::World& world, std::uint32_t slot, Brain& b, PathScratch& scratch) const {
     const sim::Players& p = world.players();
     const Vec2 me = p.pos[slot];
     const std::uint32_t tick = world.tick();
@@ -241,16 +244,19 @@ void Bots::decide(const sim::World& world, std::uint32_t slot, Brain& b) const {
     } else {
         b.role = Role::Hunt;
     }
-    choose_goal(world, slot, b, draw);
+    choose_goal(world, slot, b, draw, scratch);
 }
 
-void Bots::choose_goal(const sim::World& world, std::uint32_t slot, Brain& b, std::uint64_t draw) const {
+void Bots::choose_goal(const sim::World& world, std::uint32_t slot, Brain& b, std::uint64_t draw,
+                       PathScratch& scratch) const {
     const sim::Players& p = world.players();
     const Vec2 me = p.pos[slot];
     const auto& flags = world.flags();
     b.field = kNoField;
     b.has_goal = true;
     b.arrive = 40.0f;
+    b.path.clear();
+    b.path_next = 0;
     Vec2 pickup;
     const bool carrying = (flags[0].state == FlagState::Carried && flags[0].carrier == slot) ||
                           (flags[1].state == FlagState::Carried && flags[1].carrier == slot);
@@ -317,6 +323,9 @@ void Bots::choose_goal(const sim::World& world, std::uint32_t slot, Brain& b, st
     if (b.target == kNoPlayer && b.has_memory) {
         b.goal = b.last_seen;
         b.arrive = 30.0f;
+        // Out of sight round a corner: an individual A* route. The place was seen, so it is
+        // near and reachable, which bounds the search.
+        if (!nav_.clear_line(me, b.goal) && find_path(nav_, me, b.goal, scratch, b.path)) b.path_next = 1;
         return;
     }
     if (b.target == kNoPlayer && nearest_pickup(world, slot, false, 600.0f, pickup)) {
@@ -369,8 +378,12 @@ sim::Input Bots::steer(const sim::World& world, std::uint32_t slot, Brain& b) {
         }
         if (!f.reachable(me)) move = normalized(f.goal() - me);
     } else if (b.has_goal) {
-        const Vec2 d = b.goal - me;
-        if (length_sq(d) <= std::max(b.arrive, 8.0f) * std::max(b.arrive, 8.0f))
+        // Follow the A* waypoints first, if any (each is reached within 12 wu).
+        while (b.path_next < b.path.size() && distance_sq(b.path[b.path_next], me) < 12.0f * 12.0f)
+            ++b.path_next;
+        const bool on_path = b.path_next < b.path.size();
+        const Vec2 d = (on_path ? b.path[b.path_next] : b.goal) - me;
+        if (!on_path && length_sq(d) <= std::max(b.arrive, 8.0f) * std::max(b.arrive, 8.0f))
             arrived = true;
         else
             move = normalized(d);
@@ -425,6 +438,24 @@ sim::Input Bots::steer(const sim::World& world, std::uint32_t slot, Brain& b) {
         const std::size_t g = idx(p.weapon[slot]);
         if (p.magazine[slot][g] < rules.weapons[g].magazine) in.buttons = sim::kButtonReload;
         if (length_sq(move) > 0.0f) in.aim = std::atan2(move.y, move.x);
+    }
+
+    // Local avoidance: steer around teammates just ahead instead of pushing into them (the
+    // physics only separates bodies once they overlap). Looked up every third tick.
+    if (length_sq(move) > 0.0f) {
+        if ((tick + slot) % 3 == 0) {
+            const float reach = rules.player_radius * 2.4f;
+            Vec2 away{};
+            world.player_grid().for_each_in_radius(me, reach, [&](std::uint32_t j) {
+                if (j == slot || p.alive[j] == 0 || world.hostile(slot, j)) return;
+                const Vec2 d = me - p.pos[j];
+                const float dist = length(d);
+                if (dist < 1e-3f || dot(d, move) > 0.0f) return; // only those in the way ahead
+                away += d * ((reach - dist) / (reach * dist));
+            });
+            b.avoid = away;
+        }
+        if (length_sq(b.avoid) > 0.0f) move = normalized(move + b.avoid * 0.8f);
     }
 
     // Stuck detection and recovery: a bot that wants to move but stays within 10 wu of one spot

@@ -101,12 +101,16 @@ private:
         int dir_cell = -1;            ///< ...for this nav cell...
         std::uint32_t dir_tick = 0;   ///< ...computed at this tick...
         std::uint8_t dir_field = 255; ///< ...from this field
+        std::vector<Vec2> path;       ///< A* waypoints toward `goal` when it is out of sight
+        std::size_t path_next = 0;
+        Vec2 avoid{}; ///< local avoidance push, refreshed every third tick
     };
 
     void prepare(const sim::World& world, Executor& exec);
-    void decide(const sim::World& world, std::uint32_t slot, Brain& b) const;
+    void decide(const sim::World& world, std::uint32_t slot, Brain& b, PathScratch& scratch) const;
     [[nodiscard]] sim::Input steer(const sim::World& world, std::uint32_t slot, Brain& b);
-    void choose_goal(const sim::World& world, std::uint32_t slot, Brain& b, std::uint64_t draw) const;
+    void choose_goal(const sim::World& world, std::uint32_t slot, Brain& b, std::uint64_t draw,
+                     PathScratch& scratch) const;
     [[nodiscard]] bool nearest_pickup(const sim::World& world, std::uint32_t slot, bool health_only,
                                       float radius, Vec2& out) const;
 
@@ -119,6 +123,7 @@ private:
     std::array<std::uint32_t, kFieldCount> field_tick_{};
     std::array<bool, kFieldCount> field_valid_{};
     std::vector<Brain> brains_;
+    std::vector<PathScratch> scratch_; ///< one per worker
     std::vector<sim::Input> inputs_;
     std::vector<Vec2> prev_pos_; ///< every player's position one tick ago (velocity estimates)
     std::vector<std::uint8_t> stuck_flags_;

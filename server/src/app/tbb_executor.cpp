@@ -22,6 +22,12 @@ TbbExecutor::TbbExecutor(int threads) {
 
 TbbExecutor::~TbbExecutor() = default;
 
+int TbbExecutor::worker_index() const noexcept {
+    // Outside the arena (the tick thread between phases) TBB answers -1 (task_arena::not_initialized).
+    const int i = tbb::this_task_arena::current_thread_index();
+    return i >= 0 && i < threads_ ? i : 0;
+}
+
 void TbbExecutor::for_ranges(std::size_t n, std::size_t grain, RangeFn fn) {
     if (n == 0) return;
     if (threads_ == 1 || n <= grain) {

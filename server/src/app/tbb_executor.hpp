@@ -17,6 +17,7 @@ public:
 
     void for_ranges(std::size_t n, std::size_t grain, RangeFn fn) override;
     [[nodiscard]] int concurrency() const noexcept override { return threads_; }
+    [[nodiscard]] int worker_index() const noexcept override;
 
 private:
     struct Impl;

@@ -39,6 +39,9 @@ public:
     virtual void for_ranges(std::size_t n, std::size_t grain, RangeFn fn) = 0;
     /// Number of workers that may run concurrently (1 for the serial executor).
     [[nodiscard]] virtual int concurrency() const noexcept = 0;
+    /// Index in [0, concurrency()) of the worker running the caller, for per-worker scratch
+    /// memory. Results must never depend on it.
+    [[nodiscard]] virtual int worker_index() const noexcept = 0;
 };
 
 /// Runs each phase inline on the calling thread.
@@ -48,6 +51,7 @@ public:
         if (n > 0) fn(0, n);
     }
     [[nodiscard]] int concurrency() const noexcept override { return 1; }
+    [[nodiscard]] int worker_index() const noexcept override { return 0; }
 };
 
 } // namespace mgs

@@ -24,6 +24,19 @@ TEST(TbbExecutor, EveryIndexExactlyOnceForAnyThreadCount) {
     }
 }
 
+TEST(TbbExecutor, WorkerIndexIsWithinConcurrency) {
+    for (int threads : {1, 2, 4}) {
+        TbbExecutor exec(threads);
+        std::atomic<int> bad{0};
+        exec.for_ranges(100000, 16, [&](std::size_t, std::size_t) {
+            const int w = exec.worker_index();
+            if (w < 0 || w >= exec.concurrency()) bad.fetch_add(1);
+        });
+        EXPECT_EQ(bad.load(), 0) << threads;
+        EXPECT_EQ(exec.worker_index(), 0) << "outside a phase the tick thread is worker 0";
+    }
+}
+
 TEST(TbbExecutor, ZeroMeansAllCores) {
     TbbExecutor exec(0);
     EXPECT_GE(exec.concurrency(), 1);
