@@ -171,8 +171,7 @@ bool Bots::nearest_pickup(const sim::World& world, std::uint32_t slot, bool heal
             wanted = k == PickupKind::Health;
         } else if (k == PickupKind::ShotgunCrate || k == PickupKind::RifleCrate ||
                    k == PickupKind::SniperCrate) {
-            const auto g = static_cast<unsigned>(k) - static_cast<unsigned>(PickupKind::ShotgunCrate) + 1u;
-            wanted = (p.owned[slot] & (1u << g)) == 0;
+            wanted = (p.owned[slot] & (1u << sim::crate_gun(k))) == 0;
         } else if (k == PickupKind::SpeedBoost || k == PickupKind::DamageBoost) {
             wanted = true;
         } else if (k == PickupKind::Shield) {

@@ -45,8 +45,7 @@ void World::phase_pickups() {
             case world::PickupKind::ShotgunCrate:
             case world::PickupKind::RifleCrate:
             case world::PickupKind::SniperCrate: {
-                const std::size_t g = static_cast<std::size_t>(kind) -
-                                      static_cast<std::size_t>(world::PickupKind::ShotgunCrate) + 1;
+                const std::size_t g = crate_gun(kind);
                 const WeaponSpec& spec = rules_.weapons[g];
                 return (p.owned[j] & (1u << g)) == 0 || p.magazine[j][g] < spec.magazine ||
                        p.reserve[j][g] < spec.reserve_magazines * spec.magazine;
@@ -90,8 +89,7 @@ void World::phase_pickups() {
         case world::PickupKind::ShotgunCrate:
         case world::PickupKind::RifleCrate:
         case world::PickupKind::SniperCrate: {
-            const std::size_t g = static_cast<std::size_t>(kind) -
-                                  static_cast<std::size_t>(world::PickupKind::ShotgunCrate) + 1;
+            const std::size_t g = crate_gun(kind);
             const WeaponSpec& spec = rules_.weapons[g];
             p.owned[j] = static_cast<std::uint8_t>(p.owned[j] | (1u << g));
             p.magazine[j][g] = static_cast<std::int16_t>(spec.magazine);

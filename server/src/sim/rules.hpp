@@ -5,6 +5,7 @@
 #include "world/map.hpp"
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 namespace mgs::sim {
@@ -15,6 +16,13 @@ enum class WeaponKind : std::uint8_t { Pistol = 0, Shotgun = 1, Rifle = 2, Snipe
 inline constexpr int kWeaponCount = static_cast<int>(WeaponKind::Count);
 /// Weapons that fire projectiles and have a magazine (all but melee).
 inline constexpr int kGunCount = 4;
+
+/// Index (as std::size_t, for the per-weapon arrays) of the gun a weapon crate gives:
+/// ShotgunCrate -> Shotgun, RifleCrate -> Rifle, SniperCrate -> Sniper.
+[[nodiscard]] constexpr std::size_t crate_gun(world::PickupKind k) noexcept {
+    return static_cast<std::size_t>(k) - static_cast<std::size_t>(world::PickupKind::ShotgunCrate) +
+           static_cast<std::size_t>(WeaponKind::Shotgun);
+}
 
 struct WeaponSpec {
     float damage = 8.0f;     ///< per projectile (per pellet for the shotgun), or per melee hit
