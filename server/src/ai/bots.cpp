@@ -154,6 +154,51 @@ void Bots::update(sim::World& world, Executor& exec) {
         world.set_input(world.handle(i), inputs_[i]);
     }
     std::copy(p.pos.begin(), p.pos.end(), prev_pos_.begin());
+    if (world.rules().mode == Mode::CaptureTheFlag && tick % 15 == 0) assign_roles(world);
+}
+
+void Bots::assign_roles(const sim::World& world) {
+    const sim::Players& p = world.players();
+    const auto& flags = world.flags();
+    for (std::size_t team = 0; team < 2; ++team) {
+        // The team's living bots in slot order; roles go to those best placed for them.
+        std::vector<std::uint32_t>& pool = role_pool_;
+        pool.clear();
+        for (std::uint32_t i = 0; i < p.size(); ++i) {
+            if (p.in_use[i] != 0 && p.is_bot[i] != 0 && p.alive[i] != 0 &&
+                static_cast<std::size_t>(p.team[i]) == team && brains_[i].generation == p.generation[i])
+                pool.push_back(i);
+        }
+        const auto n = static_cast<float>(pool.size());
+        const bool own_away = flags[team].state != FlagState::Home;
+        const Flag& theirs = flags[1 - team];
+        const bool we_carry = theirs.state == FlagState::Carried;
+        // Shares shift with the situation: chase our flag while it is away, escort our carrier.
+        const auto count = [&](float share) { return static_cast<std::size_t>(std::lround(share * n)); };
+        const std::size_t retrieve = own_away ? std::max<std::size_t>(1, count(0.4f)) : 0;
+        const std::size_t defend = count(own_away ? 0.15f : 0.25f);
+        const std::size_t escort = we_carry ? count(0.2f) : 0;
+        std::size_t begin = 0;
+        // Moves the `k` bots nearest to `where` (ties by slot) to pool[begin..begin+k) and gives
+        // them `role`.
+        const auto take = [&](std::size_t k, Vec2 where, Role role) {
+            k = std::min(k, pool.size() - begin);
+            if (k == 0) return;
+            const auto first = pool.begin() + static_cast<std::ptrdiff_t>(begin);
+            std::partial_sort(first, first + static_cast<std::ptrdiff_t>(k), pool.end(),
+                              [&](std::uint32_t a, std::uint32_t b) {
+                                  const float da = distance_sq(p.pos[a], where),
+                                              db = distance_sq(p.pos[b], where);
+                                  return da < db || (da == db && a < b);
+                              });
+            for (std::size_t i = begin; i < begin + k; ++i) brains_[pool[i]].role = role;
+            begin += k;
+        };
+        take(retrieve, flags[team].pos, Role::Retrieve);
+        take(defend, world.map().bases[team].flag_stand, Role::Defend);
+        if (we_carry) take(escort, theirs.pos, Role::Escort);
+        for (std::size_t i = begin; i < pool.size(); ++i) brains_[pool[i]].role = Role::Attack;
+    }
 }
 
 bool Bots::nearest_pickup(const sim::World& world, std::uint32_t slot, bool health_only, float radius,
@@ -225,24 +270,8 @@ void Bots::decide(const sim::World& world, std::uint32_t slot, Brain& b, PathScr
     }
     b.aim_noise = (unit_float(mix64(draw ^ 0xa11ceULL)) * 2.0f - 1.0f) * spec.aim_error_rad;
 
-    // Roles (CTF), rebalanced with the situation: more retrievers when the own flag is away,
-    // escorts only while a teammate carries the enemy flag.
-    if (world.rules().mode == Mode::CaptureTheFlag && p.team[slot] != world::Team::None) {
-        const auto own = static_cast<std::size_t>(p.team[slot]);
-        const bool own_away = flags[own].state != FlagState::Home;
-        const bool we_carry = flags[1 - own].state == FlagState::Carried;
-        const auto h =
-            static_cast<std::uint32_t>(mix64(slot * 0x9e3779b97f4a7c15ULL + world.match().number) % 100u);
-        if (own_away)
-            b.role = h < 45                 ? Role::Retrieve
-                     : h < 60               ? Role::Defend
-                     : (we_carry && h < 75) ? Role::Escort
-                                            : Role::Attack;
-        else
-            b.role = h < 25 ? Role::Defend : (we_carry && h < 45) ? Role::Escort : Role::Attack;
-    } else {
-        b.role = Role::Hunt;
-    }
+    // Roles: assigned per team by assign_roles() in CTF; everyone hunts in the other modes.
+    if (world.rules().mode != Mode::CaptureTheFlag || p.team[slot] == world::Team::None) b.role = Role::Hunt;
     choose_goal(world, slot, b, draw, scratch);
 }
 

@@ -107,6 +107,9 @@ private:
     };
 
     void prepare(const sim::World& world, Executor& exec);
+    /// CTF: gives each team's bots their roles (retrieve, defend, escort, attack), with shares
+    /// that follow the flags' situation and the bots best placed for each role. Serial.
+    void assign_roles(const sim::World& world);
     void decide(const sim::World& world, std::uint32_t slot, Brain& b, PathScratch& scratch) const;
     [[nodiscard]] sim::Input steer(const sim::World& world, std::uint32_t slot, Brain& b);
     void choose_goal(const sim::World& world, std::uint32_t slot, Brain& b, std::uint64_t draw,
@@ -123,7 +126,8 @@ private:
     std::array<std::uint32_t, kFieldCount> field_tick_{};
     std::array<bool, kFieldCount> field_valid_{};
     std::vector<Brain> brains_;
-    std::vector<PathScratch> scratch_; ///< one per worker
+    std::vector<PathScratch> scratch_;     ///< one per worker
+    std::vector<std::uint32_t> role_pool_; ///< scratch for assign_roles
     std::vector<sim::Input> inputs_;
     std::vector<Vec2> prev_pos_; ///< every player's position one tick ago (velocity estimates)
     std::vector<std::uint8_t> stuck_flags_;

@@ -135,6 +135,38 @@ TEST(Bots, NoTargetThroughAWall) {
     EXPECT_GT(shots_open, 0) << "with the wall gone the bot should see and shoot";
 }
 
+TEST(Bots, CtfRolesFollowTheFlags) {
+    Match m(sim::Mode::CaptureTheFlag, 1);
+    bool checked_away = false;
+    for (int t = 0; t < 30 * 300 && !checked_away; ++t) {
+        m.world->step(m.exec);
+        m.bots.update(*m.world, m.exec); // roles are handed out at the end of every 15th update
+        if (m.world->tick() % 15 != 0) continue;
+        const sim::Players& p = m.world->players();
+        for (std::size_t team = 0; team < 2; ++team) {
+            int counts[5] = {};
+            int alive = 0;
+            for (std::uint32_t i = 0; i < p.size(); ++i) {
+                if (p.in_use[i] == 0 || p.alive[i] == 0 || static_cast<std::size_t>(p.team[i]) != team)
+                    continue;
+                ++alive;
+                ++counts[static_cast<int>(m.bots.role(i))];
+            }
+            if (alive < 3) continue;
+            EXPECT_GT(counts[static_cast<int>(Role::Attack)], 0);
+            EXPECT_GT(counts[static_cast<int>(Role::Defend)], 0);
+            if (m.world->flags()[team].state != sim::FlagState::Home) {
+                EXPECT_GT(counts[static_cast<int>(Role::Retrieve)], 0)
+                    << "own flag away, nobody retrieves it";
+                checked_away = true;
+            } else {
+                EXPECT_EQ(counts[static_cast<int>(Role::Retrieve)], 0);
+            }
+        }
+    }
+    EXPECT_TRUE(checked_away) << "no flag left its base in five minutes";
+}
+
 TEST(Bots, SkillMixDecidesEachBotsSkill) {
     for (std::size_t level = 0; level < 3; ++level) {
         BotParams params;
