@@ -299,6 +299,24 @@ void Bots::choose_goal(const sim::World& world, std::uint32_t slot, Brain& b, st
         const std::size_t enemy = 1 - own;
         const Vec2 stand = world.map().bases[own].flag_stand;
         if (carrying) {
+            // Home by the safest route: around the enemies in view when there are any (an A*
+            // that charges for steps near them), else the shared field. Long routes on huge
+            // maps always take the field, which bounds the search.
+            std::array<Vec2, 8> threats{};
+            std::size_t count = 0;
+            world.player_grid().for_each_in_radius(me, params_.view_radius, [&](std::uint32_t j) {
+                if (count < threats.size() && p.alive[j] != 0 && world.hostile(slot, j))
+                    threats[count++] = p.pos[j];
+            });
+            if (count > 0 && distance_sq(stand, me) < 3000.0f * 3000.0f) {
+                const PathThreats avoid{std::span<const Vec2>(threats.data(), count)};
+                if (find_path(nav_, me, stand, scratch, b.path, &avoid)) {
+                    b.goal = stand;
+                    b.path_next = 1;
+                    b.arrive = 0.0f;
+                    return;
+                }
+            }
             b.field = static_cast<std::uint8_t>(kStandRed + own);
             b.arrive = 0.0f;
             return;

@@ -360,8 +360,18 @@ Vec2 FlowField::direction(const NavGrid& nav, Vec2 p) const noexcept {
 
 // --- A* -----------------------------------------------------------------------------------------
 
-bool find_path(const NavGrid& nav, Vec2 from, Vec2 to, PathScratch& scratch,
-               std::vector<Vec2>& out_waypoints) {
+namespace {
+/// Squared distance from point q to the segment a-b.
+float segment_distance_sq(Vec2 a, Vec2 b, Vec2 q) {
+    const Vec2 d = b - a;
+    const float len2 = length_sq(d);
+    const float t = len2 > 0.0f ? clampf(dot(q - a, d) / len2, 0.0f, 1.0f) : 0.0f;
+    return distance_sq(a + d * t, q);
+}
+} // namespace
+
+bool find_path(const NavGrid& nav, Vec2 from, Vec2 to, PathScratch& scratch, std::vector<Vec2>& out_waypoints,
+               const PathThreats* threats) {
     out_waypoints.clear();
     const int s = nav.nearest_walkable(from, FlowField::kSnapCells);
     const int t = nav.nearest_walkable(to, FlowField::kSnapCells);
@@ -415,7 +425,12 @@ bool find_path(const NavGrid& nav, Vec2 from, Vec2 to, PathScratch& scratch,
             [&](int n, std::uint32_t step) {
                 const auto ni = idx(n);
                 if (sc.closed[ni] == stamp) return;
-                const std::uint32_t ng = gc + step;
+                std::uint32_t ng = gc + step;
+                if (threats != nullptr) {
+                    const Vec2 at = nav.center(nav.unpadded_of(n));
+                    for (const Vec2 q : threats->points)
+                        if (distance_sq(at, q) < threats->radius * threats->radius) ng += threats->extra_cost;
+                }
                 if (sc.seen[ni] == stamp && ng >= sc.g[ni]) return;
                 sc.seen[ni] = stamp;
                 sc.g[ni] = ng;
@@ -457,7 +472,13 @@ bool find_path(const NavGrid& nav, Vec2 from, Vec2 to, PathScratch& scratch,
     const std::size_t k = sc.candidates.size();
     for (std::size_t a = 0; a < k;) {
         std::size_t j = a; // the next candidate is always reachable in a straight line
-        while (j + 1 < k && nav.clear_line(anchor, sc.candidates[j + 1])) ++j;
+        const auto safe = [&](Vec2 b) {
+            if (threats == nullptr) return true;
+            for (const Vec2 q : threats->points)
+                if (segment_distance_sq(anchor, b, q) < threats->radius * threats->radius) return false;
+            return true;
+        };
+        while (j + 1 < k && nav.clear_line(anchor, sc.candidates[j + 1]) && safe(sc.candidates[j + 1])) ++j;
         anchor = sc.candidates[j];
         out_waypoints.push_back(anchor);
         a = j + 1;

@@ -33,6 +33,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <vector>
 
 namespace mgs::ai {
@@ -173,13 +174,23 @@ struct PathScratch {
     std::uint32_t stamp = 0;
 };
 
+/// Places to keep away from (enemies a flag carrier has seen): every grid step into a cell
+/// within `radius` of a point costs `extra_cost` more per point (a straight step costs 10), and
+/// smoothing never shortcuts within `radius` of a point. Costs only grow, so the octile
+/// heuristic stays admissible and the route is the cheapest: the safest rather than the shortest.
+struct PathThreats {
+    std::span<const Vec2> points;
+    float radius = 250.0f;
+    std::uint32_t extra_cost = 60;
+};
+
 /// A* over `nav` from `from` to `to` (octile heuristic, same moves and costs as FlowField), then
 /// string pulling with clear_line. On success `out_waypoints` starts with `from`, ends with `to`
 /// and each consecutive pair is a clear_line (when an endpoint's own cell is blocked, the
 /// nearby walkable cell's centre it was snapped to is put next to it, and that one leg is not
 /// guaranteed clear). Returns false, with `out_waypoints` empty, when there is no route.
 /// Deterministic; thread-safe with one scratch per thread.
-bool find_path(const NavGrid& nav, Vec2 from, Vec2 to, PathScratch& scratch,
-               std::vector<Vec2>& out_waypoints);
+bool find_path(const NavGrid& nav, Vec2 from, Vec2 to, PathScratch& scratch, std::vector<Vec2>& out_waypoints,
+               const PathThreats* threats = nullptr);
 
 } // namespace mgs::ai

@@ -417,5 +417,30 @@ TEST(Nav, SameInputSameFieldAndPath) {
     }
 }
 
+TEST(Nav, ThreatsMakeTheRouteGoAroundThem) {
+    world::Map map;
+    map.width = 2000.0f;
+    map.height = 1000.0f;
+    NavGrid nav;
+    nav.build(map, 32.0f, 15.0f, nullptr);
+    PathScratch scratch;
+    std::vector<Vec2> direct, safe;
+    const Vec2 from{200.0f, 500.0f}, to{1800.0f, 500.0f};
+    ASSERT_TRUE(find_path(nav, from, to, scratch, direct));
+    EXPECT_EQ(direct.size(), 2u) << "open floor: one straight leg";
+    const Vec2 enemy{1000.0f, 520.0f};
+    const PathThreats threats{std::span<const Vec2>(&enemy, 1), 250.0f, 60};
+    ASSERT_TRUE(find_path(nav, from, to, scratch, safe, &threats));
+    float closest = 1e9f;
+    for (std::size_t i = 0; i + 1 < safe.size(); ++i) {
+        const Vec2 a = safe[i], d = safe[i + 1] - a;
+        for (int k = 0; k <= 100; ++k)
+            closest = std::min(closest, distance(a + d * (static_cast<float>(k) / 100.0f), enemy));
+    }
+    EXPECT_GE(closest, 200.0f) << "the safe route should keep its distance from the enemy";
+    EXPECT_EQ(safe.front(), from);
+    EXPECT_EQ(safe.back(), to);
+}
+
 } // namespace
 } // namespace mgs::ai
