@@ -6,6 +6,17 @@
 
 namespace mgs::world {
 
+namespace {
+/// Calls fn(j) for each 4-neighbour j of cell i that is inside the grid and not blocked.
+template <class F> void for_each_open_neighbour(const OccupancyGrid& grid, int i, F&& fn) {
+    const int c = i % grid.cols, r = i / grid.cols;
+    const int neighbours[4] = {c > 0 ? i - 1 : -1, c + 1 < grid.cols ? i + 1 : -1, r > 0 ? i - grid.cols : -1,
+                               r + 1 < grid.rows ? i + grid.cols : -1};
+    for (const int j : neighbours)
+        if (j >= 0 && grid.blocked[static_cast<std::size_t>(j)] == 0) fn(j);
+}
+} // namespace
+
 int OccupancyGrid::index_of(Vec2 p) const noexcept {
     if (!(p.x >= 0.0f && p.y >= 0.0f)) return -1;
     const int c = static_cast<int>(std::floor(p.x / cell));
@@ -76,16 +87,12 @@ int label_components(const OccupancyGrid& grid, std::vector<int>& labels) {
         while (!stack.empty()) {
             const int i = stack.back();
             stack.pop_back();
-            const int c = i % grid.cols, r = i / grid.cols;
-            const int neighbours[4] = {c > 0 ? i - 1 : -1, c + 1 < grid.cols ? i + 1 : -1,
-                                       r > 0 ? i - grid.cols : -1, r + 1 < grid.rows ? i + grid.cols : -1};
-            for (const int j : neighbours) {
-                if (j < 0) continue;
+            for_each_open_neighbour(grid, i, [&](int j) {
                 const auto k = static_cast<std::size_t>(j);
-                if (grid.blocked[k] != 0 || labels[k] >= 0) continue;
+                if (labels[k] >= 0) return;
                 labels[k] = count;
                 stack.push_back(j);
-            }
+            });
         }
         ++count;
     }
@@ -106,17 +113,15 @@ bool point_reachable_from(const OccupancyGrid& grid, Vec2 from, Vec2 to) {
     while (!stack.empty()) {
         const int i = stack.back();
         stack.pop_back();
-        const int c = i % grid.cols, r = i / grid.cols;
-        const int neighbours[4] = {c > 0 ? i - 1 : -1, c + 1 < grid.cols ? i + 1 : -1,
-                                   r > 0 ? i - grid.cols : -1, r + 1 < grid.rows ? i + grid.cols : -1};
-        for (const int j : neighbours) {
-            if (j < 0) continue;
+        bool reached = false;
+        for_each_open_neighbour(grid, i, [&](int j) {
             const auto k = static_cast<std::size_t>(j);
-            if (grid.blocked[k] != 0 || seen[k] != 0) continue;
-            if (j == b) return true;
+            if (seen[k] != 0) return;
+            reached = reached || j == b;
             seen[k] = 1;
             stack.push_back(j);
-        }
+        });
+        if (reached) return true;
     }
     return false;
 }
