@@ -6,7 +6,8 @@ set -euo pipefail
 
 need=(cmake ninja-build g++ pkg-config
       flatbuffers-compiler libflatbuffers-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
-      libtbb-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev)
+      libtbb-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev
+      libssl-dev zlib1g-dev libusrsctp-dev libboost-dev)
 
 missing=()
 for p in "${need[@]}"; do
