@@ -82,6 +82,7 @@ void SctpStack::advance(std::uint64_t now_us) {
             c.residue_us = 0;
             return;
         }
+        // usrsctp counts whole milliseconds (hz = 1000): carry the fraction.
         const std::uint64_t delta = now_us - c.last_us + c.residue_us;
         c.last_us = now_us;
         elapsed_ms = static_cast<std::uint32_t>(std::min<std::uint64_t>(delta / 1000, 60'000));
@@ -91,6 +92,13 @@ void SctpStack::advance(std::uint64_t now_us) {
         usrsctp_handle_timers(elapsed_ms);
         drain_ready();
     }
+}
+
+void SctpStack::set_rto(std::uint32_t min_ms, std::uint32_t initial_ms, std::uint32_t max_ms) {
+    init_stack();
+    usrsctp_sysctl_set_sctp_rto_min_default(min_ms);
+    usrsctp_sysctl_set_sctp_rto_initial_default(initial_ms);
+    usrsctp_sysctl_set_sctp_rto_max_default(max_ms);
 }
 
 std::size_t SctpStack::live_associations() { return g_live.load(std::memory_order_relaxed); }

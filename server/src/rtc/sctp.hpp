@@ -7,6 +7,10 @@
 // the shared timers with SctpStack::advance(now_us). Received messages are read with recvv after
 // the call that produced them has returned, so a handler may send from its callbacks.
 //
+// Time: usrsctp's timers run on the ticks we give it, but when a retransmission timer fires it
+// resends only chunks whose send time, read from the real clock, is older than the timeout. So
+// loss recovery needs real time to pass: tests of it tie their virtual clock to the real one.
+//
 // Threading: usrsctp has internal locks, but our bookkeeping (the ready list) is per thread of
 // use; drive every association of a process from one thread (net/ does), or from one test thread.
 //
@@ -60,6 +64,9 @@ public:
     /// Advances usrsctp's timers to `now_us` (monotonic for the caller; a clock that restarts,
     /// as a new test's virtual clock does, is detected and resynchronised).
     static void advance(std::uint64_t now_us);
+    /// Retransmission timeout bounds for associations created afterwards (defaults: 200 ms,
+    /// 1 s, 10 s).
+    static void set_rto(std::uint32_t min_ms, std::uint32_t initial_ms, std::uint32_t max_ms);
     /// Associations alive in this process (for tests and metrics).
     [[nodiscard]] static std::size_t live_associations();
 };
