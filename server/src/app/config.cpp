@@ -234,7 +234,33 @@ std::vector<Key> build_keys() {
           "address the HTTP and WebRTC server listens on (0.0.0.0 = every interface)");
     t.add("server.http_port", MGS_FIELD(http_port), 0, 65535,
           "HTTP port (game client, signalling, /metrics); 0 = any free port");
-    t.add("server.max_players", MGS_FIELD(max_players), 1, 100000, "human players admitted at once");
+    t.add("server.udp_port", MGS_FIELD(udp_port), 0, 65535,
+          "UDP port for every WebRTC client (ICE, DTLS, SCTP); 0 = any free port");
+    t.add("server.public_ip", MGS_FIELD(public_ip), 0, 0,
+          "addresses advertised to WebRTC clients as host candidates, comma-separated (the machine's "
+          "public IPs); empty = the bind address, or 127.0.0.1 when binding every interface");
+    t.add("server.static_dir", MGS_FIELD(static_dir), 0, 0,
+          "directory of the web client served at /; relative to the working directory; a built-in test "
+          "page is served when it does not exist");
+    t.add("server.max_players", MGS_FIELD(max_players), 1, 100000,
+          "human players admitted at once (connected or within their resume grace); more get "
+          "\"server_full\"");
+    t.add("server.max_pending_handshakes", MGS_FIELD(max_pending_handshakes), 1, 100000,
+          "WebRTC connections being set up at once; more get \"too_many_handshakes\"");
+    t.add("server.resume_grace_s", MGS_FIELD(resume_grace_s), 0, 3600,
+          "how long a disconnected player stays in the world, resumable with its session token (s)");
+    t.add("server.connect_timeout_s", MGS_FIELD(connect_timeout_s), 1, 600,
+          "time for a client to finish the WebRTC handshake after its offer (s)");
+    t.add("server.consent_timeout_s", MGS_FIELD(consent_timeout_s), 5, 600,
+          "a WebRTC client silent this long (no ICE consent check) is disconnected (s)");
+    t.add("server.max_message_bytes", MGS_FIELD(max_message_bytes), 1200, 262144,
+          "largest data channel or WebSocket message accepted (a=max-message-size)");
+    t.add("server.signaling_rate_per_s", MGS_FIELD(signaling_rate_per_s), 0.1, 10000,
+          "signaling messages per second allowed from one IP address");
+    t.add("server.signaling_burst", MGS_FIELD(signaling_burst), 1, 10000,
+          "signaling messages one IP address may send in a burst");
+    t.add("server.max_violations", MGS_FIELD(max_violations), 1, 1000000,
+          "malformed game messages a client may send before it is disconnected");
     t.add("server.stats_interval_s", MGS_FIELD(stats_interval_s), 0.1, 3600,
           "period of the live statistics line (s)");
 
@@ -869,7 +895,7 @@ struct KeyFlag {
     std::string_view key;
 };
 
-constexpr std::array<KeyFlag, 7> kKeyFlags = {{
+constexpr std::array<KeyFlag, 9> kKeyFlags = {{
     {"--seed", "seed"},
     {"--threads", "threads"},
     {"--bots", "bots"},
@@ -877,6 +903,8 @@ constexpr std::array<KeyFlag, 7> kKeyFlags = {{
     {"--mode", "match.mode"},
     {"--bind", "server.bind_address"},
     {"--port", "server.http_port"},
+    {"--http-port", "server.http_port"},
+    {"--udp-port", "server.udp_port"},
 }};
 
 struct CommandLine {
@@ -884,6 +912,7 @@ struct CommandLine {
     std::optional<std::string> preset;
     std::array<std::optional<std::string>, kKeyFlags.size()> key_values;
     std::vector<std::string> sets;
+    std::vector<std::string> public_ips;
     bool headless = false;
     std::optional<std::string> ticks;
     std::optional<std::string> report;
@@ -930,6 +959,10 @@ ParseOutcome parse_command_line(const std::vector<std::string>& args, CommandLin
     }
     app.add_option("--set", cl.sets, "set any key, e.g. --set player.speed=200 (repeatable)")
         ->type_name("KEY=VALUE")
+        ->allow_extra_args(false);
+    app.add_option("--public-ip", cl.public_ips,
+                   "address advertised to WebRTC clients (repeatable); key server.public_ip")
+        ->type_name("IP")
         ->allow_extra_args(false);
     app.add_flag("--headless", cl.headless, "run the simulation without network (benchmarks, checks)");
     auto* ticks_opt = app.add_option("--ticks", ticks, "ticks to run, 0 = until stopped")
@@ -1128,6 +1161,11 @@ std::optional<ServerConfig> load_config(const std::vector<std::string>& args, co
             set_from_text(cfg, k, *cl.key_values[i],
                           {std::string(kKeyFlags[i].flag), " (key " + k.path + ")"});
         }
+    }
+    if (!cl.public_ips.empty()) {
+        std::vector<std::string> in_order(cl.public_ips.rbegin(), cl.public_ips.rend()); // parsed reversed
+        set_from_text(cfg, *find_key("server.public_ip"), join(in_order, ","),
+                      {"--public-ip", " (key server.public_ip)"});
     }
     for (const std::string& item : cl.sets) {
         const auto [key_path, value] = split_set(item);

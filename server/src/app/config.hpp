@@ -38,10 +38,21 @@ struct ServerConfig {
     ReportFormat report = ReportFormat::Text;
     bool ascii = false; ///< print a coarse text view of the world (headless only)
 
-    // Network (used once the network issues land)
+    // Network
     std::string bind_address = "0.0.0.0";
     int http_port = 8080;
-    int max_players = 1000; ///< human players
+    int udp_port = 8443;
+    std::string public_ip;                 ///< comma-separated advertised addresses
+    std::string static_dir = "client/dist";
+    int max_players = 1000;                ///< human players
+    int max_pending_handshakes = 256;
+    int resume_grace_s = 30;
+    int connect_timeout_s = 20;
+    int consent_timeout_s = 30;
+    int max_message_bytes = 65536;
+    float signaling_rate_per_s = 5.0f;
+    float signaling_burst = 10.0f;
+    int max_violations = 20;
 
     float stats_interval_s = 1.0f; ///< live stats line period
 

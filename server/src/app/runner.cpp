@@ -1,6 +1,8 @@
 #include "app/runner.hpp"
 
 #include "core/percentile.hpp"
+#include "metrics/registry.hpp"
+#include "net/net_server.hpp"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -9,6 +11,7 @@
 #include <cstdio>
 #include <iostream>
 #include <thread>
+#include <unordered_map>
 
 namespace mgs::app {
 
@@ -150,8 +153,72 @@ int run_headless(const ServerConfig& cfg, const std::atomic<bool>& stop) {
     return 0;
 }
 
+net::NetConfig net_config(const ServerConfig& cfg) {
+    net::NetConfig n;
+    n.http.bind_address = cfg.bind_address;
+    n.http.port = static_cast<std::uint16_t>(cfg.http_port);
+    n.http.static_dir = cfg.static_dir;
+    n.http.ws_max_message_bytes = static_cast<std::size_t>(cfg.max_message_bytes);
+    n.http.signaling_rate_per_s = cfg.signaling_rate_per_s;
+    n.http.signaling_burst = cfg.signaling_burst;
+    n.rtc.bind_address = cfg.bind_address;
+    n.rtc.port = static_cast<std::uint16_t>(cfg.udp_port);
+    std::string ips = cfg.public_ip;
+    for (std::size_t start = 0; start < ips.size();) {
+        const std::size_t comma = std::min(ips.find(',', start), ips.size());
+        std::string ip = ips.substr(start, comma - start);
+        ip.erase(0, ip.find_first_not_of(' '));
+        ip.erase(ip.find_last_not_of(' ') + 1);
+        if (!ip.empty()) {
+            n.rtc.public_ips.push_back(ip);
+        }
+        start = comma + 1;
+    }
+    n.rtc.max_connections = static_cast<std::size_t>(cfg.max_players) + static_cast<std::size_t>(cfg.max_pending_handshakes);
+    n.rtc.max_pending_handshakes = static_cast<std::size_t>(cfg.max_pending_handshakes);
+    n.rtc.connect_timeout_ms = static_cast<std::uint64_t>(cfg.connect_timeout_s) * 1000;
+    n.rtc.consent_timeout_ms = static_cast<std::uint64_t>(cfg.consent_timeout_s) * 1000;
+    n.rtc.max_message_size = static_cast<std::uint32_t>(cfg.max_message_bytes);
+    n.max_clients = static_cast<std::size_t>(cfg.max_players);
+    n.resume_grace_s = static_cast<std::uint32_t>(cfg.resume_grace_s);
+    n.max_violations = static_cast<std::uint32_t>(cfg.max_violations);
+    return n;
+}
+
 int run_live(const ServerConfig& cfg, const std::atomic<bool>& stop) {
     Simulation sim(cfg);
+    metrics::Registry registry;
+    auto& tick_hist = registry.histogram("mgs_tick_seconds", "Simulation tick duration",
+                                         {0.001, 0.002, 0.005, 0.01, 0.02, 0.033, 0.05, 0.1});
+    auto& humans_gauge = registry.gauge("mgs_players", "Human players in the world");
+    auto& bots_gauge = registry.gauge("mgs_bots", "Bots in the world");
+    net::NetServer network(net_config(cfg), registry);
+    std::string net_error;
+    if (!network.start(net_error)) {
+        spdlog::error("network: {}", net_error);
+        return 1;
+    }
+    network.attach_game();
+    spdlog::info("listening: http://{}:{}/ (signaling /ws, /healthz, /metrics), WebRTC UDP port {}",
+                 cfg.bind_address == "0.0.0.0" ? "localhost" : cfg.bind_address, network.http_port(),
+                 network.udp_port());
+    std::unordered_map<std::uint32_t, sim::PlayerId> players; // session -> player
+    const auto drain_network = [&] {
+        net::GameRequest r;
+        while (network.poll_request(r)) {
+            if (r.type == net::GameRequest::Type::Join) {
+                const sim::Team team = r.team == 0 ? sim::Team::Red : r.team == 1 ? sim::Team::Blue : sim::Team::None;
+                const sim::PlayerId id = sim.world().add_player(r.name.data(), false, team);
+                players[r.session] = id;
+                network.player_joined(r.session, id.index);
+                spdlog::info("player {} joined (session {})", r.name.data(), r.session);
+            } else if (auto it = players.find(r.session); it != players.end()) {
+                sim.world().remove_player(it->second);
+                players.erase(it);
+                spdlog::info("player of session {} left", r.session);
+            }
+        }
+    };
     const auto period =
         std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / cfg.rules.tick_hz));
     spdlog::info("live: preset {} ({}x{} wu), {} bots, {} Hz, {} threads; Ctrl+C stops", cfg.preset,
@@ -162,7 +229,10 @@ int run_live(const ServerConfig& cfg, const std::atomic<bool>& stop) {
     std::uint64_t kills_before = 0, captures_before = 0;
     for (std::int64_t t = 0; (cfg.ticks == 0 || t < cfg.ticks) && !stop.load(std::memory_order_relaxed);
          ++t) {
-        sim.tick();
+        drain_network();
+        tick_hist.observe(sim.tick() / 1000.0);
+        humans_gauge.set(sim.world().humans());
+        bots_gauge.set(sim.world().bots());
         next += period;
         const auto now = Clock::now();
         if (now < next)
@@ -189,6 +259,7 @@ int run_live(const ServerConfig& cfg, const std::atomic<bool>& stop) {
             last_stats = now;
         }
     }
+    network.stop();
     spdlog::info("stopped after {} ticks; {} kills, {} captures, {} matches", sim.world().tick(),
                  sim.world().totals().kills, sim.world().totals().captures, sim.world().totals().matches);
     return 0;

@@ -160,6 +160,14 @@ struct Net {
     }
 };
 
+ChannelOptions opts(std::string label, bool ordered = true, int max_retransmits = -1) {
+    ChannelOptions o;
+    o.label = std::move(label);
+    o.ordered = ordered;
+    o.max_retransmits = max_retransmits;
+    return o;
+}
+
 std::vector<std::uint8_t> bytes(std::string_view s) { return {s.begin(), s.end()}; }
 
 TEST(Connection, ConnectsAndOpensChannelsFromBothSides) {
@@ -170,9 +178,9 @@ TEST(Connection, ConnectsAndOpensChannelsFromBothSides) {
     EXPECT_EQ(net.server.conn->selected_address(), net.client_addr);
 
     // Client-opened reliable channel (even stream), server-opened unreliable one (odd stream).
-    const int events = net.client.conn->open_channel({.label = "events"});
+    const int events = net.client.conn->open_channel(opts("events"));
     ASSERT_EQ(events, 0);
-    const int state = net.server.conn->open_channel({.label = "state", .ordered = false, .max_retransmits = 0});
+    const int state = net.server.conn->open_channel(opts("state", false, 0));
     ASSERT_EQ(state, 1);
     ASSERT_TRUE(net.run_until([&] { return net.server.open.count(0) && net.client.open.count(1); }, 2'000'000));
     EXPECT_EQ(net.server.open[0], "events");
@@ -191,7 +199,7 @@ TEST(Connection, ReliableChannelDeliversEverythingInOrderUnderLossAndReordering)
         Net net({.loss = 0.15f, .latency_us = 25'000, .jitter_us = 30'000, .duplicate = 0.02f}, seed);
         net.realtime = true;
         ASSERT_TRUE(net.connect(20'000'000)) << "seed " << seed;
-        const int ch = net.client.conn->open_channel({.label = "events"});
+        const int ch = net.client.conn->open_channel(opts("events"));
         ASSERT_GE(ch, 0);
         const auto channel = static_cast<std::uint16_t>(ch);
         ASSERT_TRUE(net.run_until([&] { return net.server.open.count(channel) != 0; }, 5'000'000));
@@ -214,7 +222,7 @@ TEST(Connection, ReliableChannelDeliversEverythingInOrderUnderLossAndReordering)
 TEST(Connection, UnreliableChannelLosesButNeverDuplicatesOrCorrupts) {
     Net net({.loss = 0.2f, .latency_us = 25'000, .jitter_us = 30'000, .duplicate = 0.05f}, 5);
     ASSERT_TRUE(net.connect(20'000'000));
-    const int ch = net.server.conn->open_channel({.label = "state", .ordered = false, .max_retransmits = 0});
+    const int ch = net.server.conn->open_channel(opts("state", false, 0));
     ASSERT_GE(ch, 0);
     const auto channel = static_cast<std::uint16_t>(ch);
     ASSERT_TRUE(net.run_until([&] { return net.client.open.count(channel) != 0; }, 5'000'000));
@@ -248,7 +256,7 @@ TEST(Connection, LargeMessagesUpToTheLimit) {
     Net net({.loss = 0.05f, .latency_us = 10'000}, 6);
     net.realtime = true;
     ASSERT_TRUE(net.connect());
-    const int ch = net.client.conn->open_channel({.label = "events"});
+    const int ch = net.client.conn->open_channel(opts("events"));
     const auto channel = static_cast<std::uint16_t>(ch);
     ASSERT_TRUE(net.run_until([&] { return net.server.open.count(channel) != 0; }, 5'000'000));
     const std::uint32_t limit = net.client.conn->max_message_size();
@@ -281,7 +289,7 @@ TEST(Connection, CloseReachesThePeer) {
 TEST(Connection, ChannelCloseByStreamReset) {
     Net net({.latency_us = 10'000}, 8);
     ASSERT_TRUE(net.connect());
-    const auto ch = static_cast<std::uint16_t>(net.client.conn->open_channel({.label = "events"}));
+    const auto ch = static_cast<std::uint16_t>(net.client.conn->open_channel(opts("events")));
     ASSERT_TRUE(net.run_until([&] { return net.server.open.count(ch) != 0; }, 2'000'000));
     net.client.conn->close_channel(ch);
     ASSERT_TRUE(net.run_until([&] { return net.server.open.count(ch) == 0; }, 2'000'000));
@@ -342,7 +350,7 @@ TEST(Connection, FollowsTheClientToANewAddress) {
     Net net({.latency_us = 10'000}, 13);
     net.realtime = true; // datagrams sent to the old address are lost and must be retransmitted
     ASSERT_TRUE(net.connect());
-    const auto ch = static_cast<std::uint16_t>(net.client.conn->open_channel({.label = "events"}));
+    const auto ch = static_cast<std::uint16_t>(net.client.conn->open_channel(opts("events")));
     ASSERT_TRUE(net.run_until([&] { return net.server.open.count(ch) != 0; }, 2'000'000));
     // NAT rebinding: the client's packets now come from another port; replies to the old one vanish.
     net.client_addr = Address::v4(10, 0, 0, 2, 50001);

@@ -87,20 +87,21 @@ constexpr std::string_view kLibdatachannelOffer =
     "a=end-of-candidates\r\n";
 
 // The pre-RFC 8841 form some older stacks still send.
-constexpr std::string_view kLegacyOffer = "v=0\n"
-                                          "o=- 1 1 IN IP4 127.0.0.1\n"
-                                          "s=-\n"
-                                          "t=0 0\n"
-                                          "m=application 9 DTLS/SCTP 5001\n"
-                                          "c=IN IP4 0.0.0.0\n"
-                                          "a=ice-ufrag:abcd\n"
-                                          "a=ice-pwd:abcdefghijklmnopqrstuv\n"
-                                          "a=fingerprint:sha-256 "
-                                          "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:"
-                                          "99:AA:BB:CC:DD:EE:FF\n"
-                                          "a=setup:active\n"
-                                          "a=mid:data\n"
-                                          "a=sctpmap:5001 webrtc-datachannel 1024\n";
+constexpr std::string_view kLegacyOffer =
+    "v=0\n"
+    "o=- 1 1 IN IP4 127.0.0.1\n"
+    "s=-\n"
+    "t=0 0\n"
+    "m=application 9 DTLS/SCTP 5001\n"
+    "c=IN IP4 0.0.0.0\n"
+    "a=ice-ufrag:abcd\n"
+    "a=ice-pwd:abcdefghijklmnopqrstuv\n"
+    "a=fingerprint:sha-256 "
+    "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:"
+    "99:AA:BB:CC:DD:EE:FF\n"
+    "a=setup:active\n"
+    "a=mid:data\n"
+    "a=sctpmap:5001 webrtc-datachannel 1024\n";
 
 std::string replace(std::string_view text, std::string_view from, std::string_view to) {
     std::string s(text);
@@ -124,8 +125,9 @@ TEST(SdpParse, ChromeOffer) {
     EXPECT_EQ(d.ice_ufrag, "Xk3Z");
     EXPECT_EQ(d.ice_pwd, "o4c8Rz1T9dGb5pWq2YvLmN7s");
     EXPECT_FALSE(d.ice_lite);
-    EXPECT_EQ(format_fingerprint(d.fingerprint_sha256),
-              "7B:8B:F0:65:5F:78:E2:51:3B:AC:6F:F3:3F:46:1B:35:DC:B8:5F:64:1A:24:C2:43:F0:A1:58:D0:A1:2C:19:08");
+    EXPECT_EQ(
+        format_fingerprint(d.fingerprint_sha256),
+        "7B:8B:F0:65:5F:78:E2:51:3B:AC:6F:F3:3F:46:1B:35:DC:B8:5F:64:1A:24:C2:43:F0:A1:58:D0:A1:2C:19:08");
     EXPECT_EQ(d.setup, "actpass");
     EXPECT_EQ(d.mid, "0");
     EXPECT_EQ(d.sctp_port, 5000);
@@ -207,8 +209,8 @@ TEST(SdpParse, LfAndCrlfGiveTheSameResult) {
 }
 
 TEST(SdpParse, MediaLevelWinsOverSessionLevel) {
-    const std::string text = replace(kLibdatachannelOffer, "a=mid:0\r\n",
-                                     "a=mid:0\r\na=ice-ufrag:MEDIA\r\na=setup:passive\r\n");
+    const std::string text =
+        replace(kLibdatachannelOffer, "a=mid:0\r\n", "a=mid:0\r\na=ice-ufrag:MEDIA\r\na=setup:passive\r\n");
     SessionDescription d;
     std::string error;
     ASSERT_TRUE(parse_sdp(text, d, error)) << error;
@@ -238,19 +240,22 @@ TEST(SdpParse, OtherMediaSectionsAreIgnored) {
 }
 
 TEST(SdpParse, SkipsApplicationSectionsThatAreNotDataChannels) {
-    const std::string text = replace(kChromeOffer, "m=application", "m=application 9 UDP/BFCP *\r\nm=application");
+    const std::string text =
+        replace(kChromeOffer, "m=application", "m=application 9 UDP/BFCP *\r\nm=application");
     SessionDescription d;
     std::string error;
     ASSERT_TRUE(parse_sdp(text, d, error)) << error;
     EXPECT_EQ(parse_error(replace(kChromeOffer, "UDP/DTLS/SCTP webrtc-datachannel", "UDP/BFCP *")),
               "no m=application section");
-    EXPECT_EQ(parse_error(replace(kChromeOffer, "webrtc-datachannel", "something-else")), "no m=application section");
+    EXPECT_EQ(parse_error(replace(kChromeOffer, "webrtc-datachannel", "something-else")),
+              "no m=application section");
 }
 
 TEST(SdpParse, FingerprintAmongSeveralHashes) {
-    const std::string text = replace(kChromeOffer, "a=fingerprint:sha-256",
-                                     "a=fingerprint:sha-1 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33\r\n"
-                                     "a=fingerprint:SHA-256");
+    const std::string text =
+        replace(kChromeOffer, "a=fingerprint:sha-256",
+                "a=fingerprint:sha-1 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33\r\n"
+                "a=fingerprint:SHA-256");
     SessionDescription d;
     std::string error;
     ASSERT_TRUE(parse_sdp(text, d, error)) << error;
@@ -262,8 +267,9 @@ TEST(SdpParse, MaxMessageSizeZeroAndHuge) {
     std::string error;
     ASSERT_TRUE(parse_sdp(replace(kChromeOffer, "max-message-size:262144", "max-message-size:0"), d, error));
     EXPECT_EQ(d.max_message_size, 0u);
-    ASSERT_TRUE(parse_sdp(replace(kChromeOffer, "max-message-size:262144", "max-message-size:99999999999999999999999"),
-                          d, error));
+    ASSERT_TRUE(parse_sdp(
+        replace(kChromeOffer, "max-message-size:262144", "max-message-size:99999999999999999999999"), d,
+        error));
     EXPECT_EQ(d.max_message_size, 0xFFFFFFFFu);
     ASSERT_TRUE(parse_sdp(replace(kChromeOffer, "a=max-message-size:262144\r\n", ""), d, error));
     EXPECT_EQ(d.max_message_size, 65536u);
@@ -274,28 +280,32 @@ TEST(SdpErrors, EachMissingOrInvalidField) {
         std::string text;
         std::string_view error;
     };
-    const std::string_view fp = "a=fingerprint:sha-256 "
-                                "7B:8B:F0:65:5F:78:E2:51:3B:AC:6F:F3:3F:46:1B:35:DC:B8:5F:64:1A:24:C2:43:F0:A1:58:D0:A1:"
-                                "2C:19:08\r\n";
+    const std::string_view fp =
+        "a=fingerprint:sha-256 "
+        "7B:8B:F0:65:5F:78:E2:51:3B:AC:6F:F3:3F:46:1B:35:DC:B8:5F:64:1A:24:C2:43:F0:A1:58:D0:A1:"
+        "2C:19:08\r\n";
     const Case cases[] = {
         {"", "not an SDP (missing v=0)"},
         {"hello world", "not an SDP (missing v=0)"},
         {"{\"type\":\"offer\"}", "not an SDP (missing v=0)"},
         {replace(kChromeOffer, "v=0", "v=1"), "not an SDP (missing v=0)"},
         {replace(kChromeOffer, "s=-", "garbage"), "malformed line"},
-        {replace(kChromeOffer, "m=application 9 UDP/DTLS/SCTP webrtc-datachannel", "m=audio 9 UDP/TLS/RTP/SAVPF 111"),
+        {replace(kChromeOffer, "m=application 9 UDP/DTLS/SCTP webrtc-datachannel",
+                 "m=audio 9 UDP/TLS/RTP/SAVPF 111"),
          "no m=application section"},
         {"v=0\r\ns=-\r\n", "no m=application section"},
         {replace(kChromeOffer, "m=application 9", "m=application x"), "invalid m=application line"},
         {replace(kChromeOffer, "a=ice-ufrag:Xk3Z\r\n", ""), "missing a=ice-ufrag"},
         {replace(kChromeOffer, "a=ice-ufrag:Xk3Z", "a=ice-ufrag:Xk:3Z"), "invalid a=ice-ufrag"},
         {replace(kChromeOffer, "a=ice-ufrag:Xk3Z", "a=ice-ufrag:"), "invalid a=ice-ufrag"},
-        {replace(kChromeOffer, "a=ice-ufrag:Xk3Z", "a=ice-ufrag:" + std::string(257, 'u')), "invalid a=ice-ufrag"},
+        {replace(kChromeOffer, "a=ice-ufrag:Xk3Z", "a=ice-ufrag:" + std::string(257, 'u')),
+         "invalid a=ice-ufrag"},
         {replace(kChromeOffer, "a=ice-pwd:o4c8Rz1T9dGb5pWq2YvLmN7s\r\n", ""), "missing a=ice-pwd"},
         {replace(kChromeOffer, "a=ice-pwd:o4c8Rz1T9dGb5pWq2YvLmN7s", "a=ice-pwd:o4c8Rz1T9d Gb5pWq2YvLmN7s"),
          "invalid a=ice-pwd"},
         {replace(kChromeOffer, fp, ""), "missing a=fingerprint"},
-        {replace(kChromeOffer, fp, "a=fingerprint:sha-1 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33\r\n"),
+        {replace(kChromeOffer, fp,
+                 "a=fingerprint:sha-1 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33\r\n"),
          "fingerprint must be sha-256"},
         {replace(kChromeOffer, "7B:8B:F0", "7B:8B:G0"), "invalid a=fingerprint"},
         {replace(kChromeOffer, "7B:8B:F0:", ""), "invalid a=fingerprint"},
@@ -305,8 +315,10 @@ TEST(SdpErrors, EachMissingOrInvalidField) {
         {replace(kChromeOffer, "a=sctp-port:5000", "a=sctp-port:0"), "invalid a=sctp-port"},
         {replace(kChromeOffer, "a=sctp-port:5000", "a=sctp-port:70000"), "invalid a=sctp-port"},
         {replace(kChromeOffer, "a=sctp-port:5000", "a=sctp-port:-1"), "invalid a=sctp-port"},
-        {replace(kChromeOffer, "a=max-message-size:262144", "a=max-message-size:lots"), "invalid a=max-message-size"},
-        {replace(kChromeOffer, "a=max-message-size:262144", "a=max-message-size:-5"), "invalid a=max-message-size"},
+        {replace(kChromeOffer, "a=max-message-size:262144", "a=max-message-size:lots"),
+         "invalid a=max-message-size"},
+        {replace(kChromeOffer, "a=max-message-size:262144", "a=max-message-size:-5"),
+         "invalid a=max-message-size"},
     };
     for (const Case& c : cases) {
         EXPECT_EQ(parse_error(c.text), c.error) << c.text;
@@ -331,7 +343,8 @@ TEST(SdpErrors, SizeLimits) {
 TEST(SdpParse, CandidateCountIsBounded) {
     std::string text(kChromeOffer);
     for (int i = 0; i < 100; ++i) {
-        text += "a=candidate:" + std::to_string(i) + " 1 udp 1 10.0.0." + std::to_string(i % 250) + " 9 typ host\r\n";
+        text += "a=candidate:" + std::to_string(i) + " 1 udp 1 10.0.0." + std::to_string(i % 250) +
+                " 9 typ host\r\n";
     }
     SessionDescription d;
     std::string error;
@@ -341,12 +354,14 @@ TEST(SdpParse, CandidateCountIsBounded) {
 
 TEST(SdpCandidate, TrickledForms) {
     IceCandidate c;
-    ASSERT_TRUE(parse_candidate("candidate:1 1 udp 2122260223 192.0.2.5 61000 typ host generation 0 ufrag Xk3Z", c));
+    ASSERT_TRUE(
+        parse_candidate("candidate:1 1 udp 2122260223 192.0.2.5 61000 typ host generation 0 ufrag Xk3Z", c));
     EXPECT_EQ(c.address, Address::v4(192, 0, 2, 5, 61000));
     EXPECT_EQ(c.priority, 2122260223u);
     EXPECT_EQ(c.foundation, "1");
     EXPECT_EQ(c.type, "host");
-    ASSERT_TRUE(parse_candidate("a=candidate:abc+/ 1 UDP 7 2001:db8::5 1 typ relay raddr 1.2.3.4 rport 5\r", c));
+    ASSERT_TRUE(
+        parse_candidate("a=candidate:abc+/ 1 UDP 7 2001:db8::5 1 typ relay raddr 1.2.3.4 rport 5\r", c));
     EXPECT_EQ(c.address.to_string(), "[2001:db8::5]:1");
     EXPECT_EQ(c.foundation, "abc+/");
     EXPECT_EQ(c.type, "relay");
@@ -359,18 +374,18 @@ TEST(SdpCandidate, Rejects) {
     for (const std::string_view text : {
              "",
              "candidate:",
-             "candidate:1 1 udp 7 192.0.2.5 61000 typ",                   // no type
-             "candidate:1 1 udp 7 192.0.2.5 61000 host",                  // no "typ"
-             "candidate:1 1 tcp 7 192.0.2.5 9 typ host tcptype active",   // TCP
-             "candidate:1 2 udp 7 192.0.2.5 61000 typ host",              // RTCP component
+             "candidate:1 1 udp 7 192.0.2.5 61000 typ",                 // no type
+             "candidate:1 1 udp 7 192.0.2.5 61000 host",                // no "typ"
+             "candidate:1 1 tcp 7 192.0.2.5 9 typ host tcptype active", // TCP
+             "candidate:1 2 udp 7 192.0.2.5 61000 typ host",            // RTCP component
              "candidate:1 1 udp 7 4f1d2c3b-1111-2222-3333-444455556666.local 61000 typ host", // mDNS
-             "candidate:1 1 udp 7 example.com 61000 typ host",            // host name
-             "candidate:1 1 udp 7 192.0.2.5 70000 typ host",              // port
-             "candidate:1 1 udp 4294967296 192.0.2.5 1 typ host",         // priority overflow
-             "candidate:1 1 udp -7 192.0.2.5 1 typ host",                 // sign
-             "candidate:f:o 1 udp 7 192.0.2.5 1 typ host",                // foundation char
+             "candidate:1 1 udp 7 example.com 61000 typ host",                                // host name
+             "candidate:1 1 udp 7 192.0.2.5 70000 typ host",                                  // port
+             "candidate:1 1 udp 4294967296 192.0.2.5 1 typ host",                        // priority overflow
+             "candidate:1 1 udp -7 192.0.2.5 1 typ host",                                // sign
+             "candidate:f:o 1 udp 7 192.0.2.5 1 typ host",                               // foundation char
              "candidate:123456789012345678901234567890123 1 udp 7 192.0.2.5 1 typ host", // foundation size
-             "candidate:1 1 udp 7 192.0.2.5 1 typ h.st",                  // type char
+             "candidate:1 1 udp 7 192.0.2.5 1 typ h.st",                                 // type char
              "cand:1 1 udp 7 192.0.2.5 1 typ host",
              "candidate:1 1 udp 7 256.0.2.5 1 typ host",
          }) {
@@ -424,8 +439,10 @@ TEST(SdpWrite, AnswerRoundTrip) {
     EXPECT_NE(text.find("\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\n"),
               std::string::npos);
     EXPECT_EQ(text.find("ice-options"), std::string::npos); // answers do not trickle
-    EXPECT_NE(text.find("\r\na=candidate:1 1 udp 2130706431 203.0.113.9 7000 typ host\r\n"), std::string::npos);
-    EXPECT_NE(text.find("\r\na=candidate:2 1 udp 2130706175 2001:db8::9 7000 typ host\r\n"), std::string::npos);
+    EXPECT_NE(text.find("\r\na=candidate:1 1 udp 2130706431 203.0.113.9 7000 typ host\r\n"),
+              std::string::npos);
+    EXPECT_NE(text.find("\r\na=candidate:2 1 udp 2130706175 2001:db8::9 7000 typ host\r\n"),
+              std::string::npos);
     EXPECT_EQ(text.substr(text.size() - 21), "a=end-of-candidates\r\n");
     // ice-lite is a session-level attribute (RFC 8839 sec. 5.3): before the m= line.
     EXPECT_LT(text.find("a=ice-lite"), text.find("m=application"));

@@ -1,0 +1,444 @@
+#include "net/net_server.hpp"
+
+#include "proto/game_generated.h"
+#include "net/signaling_message.hpp"
+#include "rtc/sdp.hpp"
+
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace mgs::net {
+
+namespace {
+
+constexpr auto kTickPeriod = std::chrono::milliseconds(10);
+constexpr std::string_view kEventsLabel = "events"; // reliable, ordered: opened by the client
+constexpr std::string_view kStateLabel = "state";   // unreliable, unordered: opened by the server
+
+std::string make_token() {
+    std::array<unsigned char, 18> raw{};
+    RAND_bytes(raw.data(), static_cast<int>(raw.size()));
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string s;
+    for (const unsigned char c : raw) {
+        s += kHex[c >> 4];
+        s += kHex[c & 15];
+    }
+    return s;
+}
+
+} // namespace
+
+NetServer::NetServer(NetConfig config, metrics::Registry& metrics)
+    : config_(std::move(config)), metrics_(metrics), timer_(io_), start_(std::chrono::steady_clock::now()) {
+    http_ = std::make_unique<HttpServer>(io_, config_.http, metrics, static_cast<WsHandler&>(*this));
+    rtc_ = std::make_unique<RtcServer>(io_, config_.rtc, metrics, static_cast<RtcHandler&>(*this));
+    signaling_errors_ = &metrics.counter("mgs_signaling_errors_total", "Signaling requests answered with an error");
+    messages_in_ = &metrics.counter("mgs_messages_received_total", "Game messages received from clients");
+    messages_dropped_ =
+        &metrics.counter("mgs_messages_dropped_total", "Game messages dropped (malformed, unknown or too large)");
+    resumes_ = &metrics.counter("mgs_resumes_total", "Sessions resumed with their token");
+    sessions_gauge_ = &metrics.gauge("mgs_sessions", "Sessions with a player, connected or within their grace");
+}
+
+NetServer::~NetServer() { stop(); }
+
+void NetServer::add_route(std::string path, std::string content_type, std::function<std::string()> body) {
+    http_->add_route(std::move(path), std::move(content_type), std::move(body));
+}
+
+std::int64_t NetServer::now_ms() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start_).count();
+}
+
+bool NetServer::start(std::string& error) {
+    if (!rtc_->start(error)) {
+        return false;
+    }
+    if (!http_->start(error)) {
+        rtc_->stop();
+        return false;
+    }
+    http_port_ = http_->port();
+    udp_port_ = rtc_->port();
+    running_ = true;
+    timer_.expires_after(kTickPeriod);
+    timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) {
+            on_tick();
+        }
+    });
+    thread_ = std::thread([this] { io_.run(); });
+    return true;
+}
+
+void NetServer::stop() {
+    if (!running_) {
+        return;
+    }
+    running_ = false;
+    // Everything below runs on the network thread, which owns the state.
+    boost::asio::post(io_, [this] {
+        timer_.cancel();
+        rtc_->stop();
+        http_->stop();
+        sessions_.clear();
+        by_ws_.clear();
+        by_conn_.clear();
+    });
+    // Let close frames and final datagrams go out, then end the loop.
+    boost::asio::post(io_, [this] { io_.stop(); });
+    if (thread_.joinable()) {
+        thread_.join();
+    }
+}
+
+void NetServer::player_joined(std::uint32_t session, std::uint32_t player_id) noexcept {
+    while (!replies_.push({session, player_id})) {
+        std::this_thread::yield(); // a full reply queue means 4096 joins in one tick: never in practice
+    }
+}
+
+std::size_t NetServer::players() const {
+    return static_cast<std::size_t>(
+        std::count_if(sessions_.begin(), sessions_.end(), [](const auto& kv) { return !kv.second.spectator; }));
+}
+
+NetServer::Session* NetServer::session_by_conn(std::uint64_t conn) {
+    auto it = by_conn_.find(conn);
+    if (it == by_conn_.end()) {
+        return nullptr;
+    }
+    auto s = sessions_.find(it->second);
+    return s == sessions_.end() ? nullptr : &s->second;
+}
+
+// --- Signaling -------------------------------------------------------------------------------
+
+void NetServer::on_open(const std::shared_ptr<WsSession>& /*s*/) {}
+
+void NetServer::on_rate_limited(const std::shared_ptr<WsSession>& s) {
+    signaling_errors_->inc();
+    s->send_text(make_error_message("rate_limited", "too many signaling messages; slow down"));
+}
+
+void NetServer::on_message(const std::shared_ptr<WsSession>& ws, std::string_view data, bool binary) {
+    if (binary) {
+        // Game data over the WebSocket transport (the fallback when WebRTC cannot connect).
+        auto it = by_ws_.find(ws->id());
+        if (it == by_ws_.end() || !sessions_.at(it->second).websocket_transport) {
+            messages_dropped_->inc();
+            return;
+        }
+        Session& s = sessions_.at(it->second);
+        std::vector<std::uint8_t> reply;
+        const auto* p = reinterpret_cast<const std::uint8_t*>(data.data());
+        if (handle_game_message(s, {p, data.size()}, reply) && !reply.empty()) {
+            ws->send_binary(std::move(reply));
+        }
+        return;
+    }
+    auto parsed = parse_client_message(data, config_.http.ws_max_message_bytes);
+    if (auto* err = std::get_if<SignalingError>(&parsed)) {
+        signaling_errors_->inc();
+        ws->send_text(make_error_message(err->code, err->message));
+        return;
+    }
+    auto& msg = std::get<ClientMessage>(parsed);
+    if (auto* join = std::get_if<JoinRequest>(&msg)) {
+        handle_join(ws, *join);
+    } else if (std::holds_alternative<LeaveMessage>(msg)) {
+        if (auto it = by_ws_.find(ws->id()); it != by_ws_.end()) {
+            end_session(it->second, true);
+        }
+        ws->close(1000, "left");
+    }
+    // Trickled candidates need nothing: as an ICE-lite agent we learn the client's addresses from
+    // its authenticated checks.
+}
+
+void NetServer::handle_join(const std::shared_ptr<WsSession>& ws, JoinRequest& join) {
+    auto fail = [&](std::string_view code, std::string_view message) {
+        signaling_errors_->inc();
+        ws->send_text(make_error_message(code, message));
+    };
+    if (by_ws_.count(ws->id()) != 0) {
+        fail("bad_request", "this connection has already joined");
+        return;
+    }
+    Session* s = nullptr;
+    if (!join.resume_token.empty()) {
+        auto it = by_token_.find(join.resume_token);
+        if (it == by_token_.end()) {
+            fail("resume_failed", "unknown or expired session token; join without it for a new player");
+            return;
+        }
+        s = &sessions_.at(it->second);
+        // The old path may still look alive (a page reload races the old connection's expiry).
+        if (s->conn != 0) {
+            by_conn_.erase(s->conn);
+            rtc_->close(s->conn);
+            s->conn = 0;
+        }
+        if (s->ws && s->ws != ws) {
+            by_ws_.erase(s->ws->id());
+            s->ws->close(4000, "resumed elsewhere");
+        }
+        s->resumed = true;
+        resumes_->inc();
+    } else {
+        if (!join.spectate && players() >= config_.max_clients) {
+            fail("server_full", "the server is full (" + std::to_string(config_.max_clients) +
+                                    " players); try again later or spectate");
+            return;
+        }
+        const std::uint32_t id = next_session_++;
+        Session fresh;
+        fresh.id = id;
+        fresh.token = make_token();
+        fresh.name = join.name;
+        fresh.team = join.team == "red" ? 0 : join.team == "blue" ? 1 : -1;
+        fresh.spectator = join.spectate;
+        by_token_[fresh.token] = id;
+        s = &sessions_.emplace(id, std::move(fresh)).first->second;
+    }
+    s->ws = ws;
+    s->websocket_transport = join.websocket_transport;
+    by_ws_[ws->id()] = s->id;
+
+    if (!join.websocket_transport) {
+        rtc::SessionDescription offer;
+        std::string error;
+        if (!rtc::parse_sdp(join.offer_sdp, offer, error)) {
+            const bool fresh = !s->resumed;
+            by_ws_.erase(ws->id());
+            s->ws.reset();
+            if (fresh) {
+                by_token_.erase(s->token);
+                sessions_.erase(s->id);
+            }
+            fail("bad_offer", "the SDP offer cannot be used: " + error);
+            return;
+        }
+        RtcServer::OfferError oe{};
+        const std::uint64_t conn = rtc_->accept_offer(offer, s->answer, oe);
+        if (conn == 0) {
+            const bool fresh = !s->resumed;
+            by_ws_.erase(ws->id());
+            s->ws.reset();
+            if (fresh) {
+                by_token_.erase(s->token);
+                sessions_.erase(s->id);
+            }
+            if (oe == RtcServer::OfferError::TooManyHandshakes) {
+                fail("too_many_handshakes", "too many connections are being set up; retry in a few seconds");
+            } else if (oe == RtcServer::OfferError::Full) {
+                fail("server_full", "the server has no room for another connection");
+            } else {
+                fail("bad_offer", "the SDP offer has no ICE credentials");
+            }
+            return;
+        }
+        s->conn = conn;
+        s->max_message_size = std::min(offer.max_message_size, config_.rtc.max_message_size);
+        by_conn_[conn] = s->id;
+    } else {
+        s->online = true;
+        s->max_message_size = static_cast<std::uint32_t>(config_.http.ws_max_message_bytes);
+    }
+    s->answer_pending = true;
+    if (s->has_player || s->spectator) {
+        send_answer(*s);
+    } else if (game_attached_.load()) {
+        GameRequest r;
+        r.type = GameRequest::Type::Join;
+        r.session = s->id;
+        r.team = s->team;
+        std::strncpy(r.name.data(), s->name.c_str(), r.name.size() - 1);
+        if (!requests_.push(r)) {
+            fail("internal", "the game is not accepting players right now; retry");
+            end_session(s->id, false);
+        }
+    } else {
+        s->player_id = next_local_player_++;
+        s->has_player = true;
+        send_answer(*s);
+    }
+    sessions_gauge_->set(static_cast<double>(players()));
+}
+
+void NetServer::send_answer(Session& s) {
+    if (!s.answer_pending || !s.ws) {
+        return;
+    }
+    s.answer_pending = false;
+    if (s.websocket_transport) {
+        s.ws->send_text(make_welcome_message({s.token, s.player_id, s.resumed}));
+    } else {
+        s.ws->send_text(make_answer_message({s.answer, s.token, s.player_id, s.resumed, s.max_message_size}));
+    }
+}
+
+void NetServer::on_close(const std::shared_ptr<WsSession>& ws) {
+    auto it = by_ws_.find(ws->id());
+    if (it == by_ws_.end()) {
+        return;
+    }
+    const std::uint32_t id = it->second;
+    by_ws_.erase(it);
+    auto s = sessions_.find(id);
+    if (s == sessions_.end()) {
+        return;
+    }
+    s->second.ws.reset();
+    // Signaling is over for a WebRTC client; for the WebSocket transport this was the data path.
+    if (s->second.websocket_transport) {
+        go_offline(s->second);
+    }
+}
+
+// --- WebRTC ----------------------------------------------------------------------------------
+
+void NetServer::on_rtc_connected(std::uint64_t conn) {
+    Session* s = session_by_conn(conn);
+    if (s == nullptr) {
+        rtc_->close(conn);
+        return;
+    }
+    s->online = true;
+    rtc::ChannelOptions state;
+    state.label = std::string(kStateLabel);
+    state.ordered = false;
+    state.max_retransmits = 0;
+    rtc_->open_channel(conn, state);
+}
+
+void NetServer::on_rtc_channel_open(std::uint64_t /*conn*/, std::uint16_t /*channel*/, std::string_view /*label*/) {
+    // Any channel may carry Pings; `events` and `state` carry the game protocol (issue 5).
+    (void)kEventsLabel;
+}
+
+void NetServer::on_rtc_message(std::uint64_t conn, std::uint16_t channel, std::span<const std::uint8_t> data,
+                               bool binary) {
+    Session* s = session_by_conn(conn);
+    if (s == nullptr) {
+        return;
+    }
+    if (!binary) {
+        messages_dropped_->inc();
+        return;
+    }
+    std::vector<std::uint8_t> reply;
+    if (handle_game_message(*s, data, reply) && !reply.empty()) {
+        rtc_->send(conn, channel, reply);
+    }
+    if (s->violations > config_.max_violations) {
+        spdlog::info("client {} dropped after {} malformed messages", s->name, s->violations);
+        rtc_->close(conn);
+    }
+}
+
+void NetServer::on_rtc_disconnected(std::uint64_t conn, rtc::DisconnectReason reason, bool was_connected) {
+    Session* s = session_by_conn(conn);
+    by_conn_.erase(conn);
+    if (s == nullptr) {
+        return;
+    }
+    spdlog::debug("client {} disconnected: {} (was up: {})", s->name, rtc::to_string(reason), was_connected);
+    s->conn = 0;
+    go_offline(*s);
+}
+
+void NetServer::go_offline(Session& s) {
+    if (!s.online && s.offline_since_ms != 0) {
+        return;
+    }
+    s.online = false;
+    s.offline_since_ms = std::max<std::int64_t>(1, now_ms());
+}
+
+void NetServer::end_session(std::uint32_t id, bool tell_game) {
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) {
+        return;
+    }
+    Session& s = it->second;
+    if (s.conn != 0) {
+        by_conn_.erase(s.conn);
+        rtc_->close(s.conn);
+    }
+    if (s.ws) {
+        by_ws_.erase(s.ws->id());
+    }
+    if (tell_game && s.has_player && game_attached_.load()) {
+        GameRequest r;
+        r.type = GameRequest::Type::Leave;
+        r.session = id;
+        r.player_id = s.player_id;
+        (void)requests_.push(r);
+    }
+    by_token_.erase(s.token);
+    sessions_.erase(it);
+    sessions_gauge_->set(static_cast<double>(players()));
+}
+
+bool NetServer::handle_game_message(Session& s, std::span<const std::uint8_t> data, std::vector<std::uint8_t>& reply) {
+    messages_in_->inc();
+    flatbuffers::Verifier verifier(data.data(), data.size(), 64, 10'000);
+    if (!proto::VerifyEnvelopeBuffer(verifier)) {
+        messages_dropped_->inc();
+        ++s.violations;
+        return false;
+    }
+    const proto::Envelope* env = proto::GetEnvelope(data.data());
+    if (const proto::Ping* ping = env->message_as_Ping()) {
+        flatbuffers::FlatBufferBuilder b(128 + (ping->payload() ? ping->payload()->size() : 0));
+        flatbuffers::Offset<flatbuffers::Vector<std::uint8_t>> payload;
+        if (ping->payload() != nullptr) {
+            // Echo what fits the path's message limit (with room for the envelope).
+            const std::size_t room = s.max_message_size > 128 ? s.max_message_size - 128 : 0;
+            payload = b.CreateVector(ping->payload()->data(), std::min<std::size_t>(ping->payload()->size(), room));
+        }
+        const auto pong = proto::CreatePong(b, ping->id(), ping->client_time_ms(), static_cast<double>(now_ms()), payload);
+        b.Finish(proto::CreateEnvelope(b, proto::Message::Pong, pong.Union()));
+        reply.assign(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
+        return true;
+    }
+    // Inputs and the rest of the game protocol arrive with the state synchronisation issue.
+    return false;
+}
+
+void NetServer::on_tick() {
+    Reply r;
+    while (replies_.pop(r)) {
+        auto it = sessions_.find(r.session);
+        if (it == sessions_.end()) {
+            continue; // gone before the game answered: the app removes the player on its Leave
+        }
+        it->second.player_id = r.player_id;
+        it->second.has_player = true;
+        send_answer(it->second);
+    }
+    const std::int64_t now = now_ms();
+    std::vector<std::uint32_t> expired;
+    for (const auto& [id, s] : sessions_) {
+        if (!s.online && s.offline_since_ms != 0 && s.conn == 0 &&
+            now - s.offline_since_ms >= static_cast<std::int64_t>(config_.resume_grace_s) * 1000) {
+            expired.push_back(id);
+        }
+    }
+    for (const std::uint32_t id : expired) {
+        end_session(id, true);
+    }
+    timer_.expires_after(kTickPeriod);
+    timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) {
+            on_tick();
+        }
+    });
+}
+
+} // namespace mgs::net
