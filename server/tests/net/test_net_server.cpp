@@ -1,0 +1,349 @@
+// The network front end to end over real loopback sockets: signaling on /ws, the WebRTC port,
+// sessions and resume, limits and garbage. The client is our own rtc/ stack (RtcClient); the
+// interop tests (ctest interop_*) do the same with Chromium and libdatachannel.
+#include "net/net_server.hpp"
+#include "net/rtc_client.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <nlohmann/json.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+namespace mgs::net {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::shared_ptr<rtc::DtlsCertificate> client_cert() {
+    static auto c = [] {
+        std::string e;
+        return rtc::DtlsCertificate::generate(e);
+    }();
+    return c;
+}
+
+NetConfig local_config() {
+    NetConfig c;
+    c.http.bind_address = "127.0.0.1";
+    c.http.port = 0;
+    c.http.signaling_rate_per_s = 1000;
+    c.http.signaling_burst = 1000;
+    c.rtc.bind_address = "127.0.0.1";
+    c.rtc.port = 0;
+    c.rtc.public_ips = {"127.0.0.1"};
+    return c;
+}
+
+std::string http_get(std::uint16_t port, const std::string& target) {
+    namespace beast = boost::beast;
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::resolver resolver(io);
+    beast::tcp_stream stream(io);
+    stream.connect(resolver.resolve("127.0.0.1", std::to_string(port)));
+    beast::http::request<beast::http::string_body> req{beast::http::verb::get, target, 11};
+    req.set(beast::http::field::host, "127.0.0.1");
+    beast::http::write(stream, req);
+    beast::flat_buffer buf;
+    beast::http::response<beast::http::string_body> res;
+    beast::http::read(stream, buf, res);
+    return res.body();
+}
+
+/// Sends one signaling text message and returns the first reply.
+nlohmann::json signal_once(std::uint16_t port, const std::string& text) {
+    namespace beast = boost::beast;
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::resolver resolver(io);
+    beast::websocket::stream<boost::asio::ip::tcp::socket> ws(io);
+    boost::asio::connect(ws.next_layer(), resolver.resolve("127.0.0.1", std::to_string(port)));
+    ws.handshake("127.0.0.1", "/ws");
+    ws.write(boost::asio::buffer(text));
+    beast::flat_buffer buf;
+    ws.read(buf);
+    return nlohmann::json::parse(beast::buffers_to_string(buf.data()));
+}
+
+double metric(std::uint16_t port, const std::string& line_prefix) {
+    const std::string text = http_get(port, "/metrics");
+    const auto pos = text.find("\n" + line_prefix + " ");
+    if (pos == std::string::npos) {
+        return -1;
+    }
+    return std::stod(text.substr(pos + line_prefix.size() + 2));
+}
+
+/// A connected client: signaled, channels open both ways.
+struct Client {
+    RtcClient rtc{client_cert()};
+    RtcClient::Answer answer;
+    int events = -1;
+    int state = -1;
+    bool disconnected = false;
+    std::vector<std::pair<int, std::vector<std::uint8_t>>> messages;
+
+    bool connect(std::uint16_t port, const std::string& resume = {}, std::string* error = nullptr) {
+        RtcClient::Options o;
+        o.http_port = port;
+        o.name = "tester";
+        o.resume_token = resume;
+        std::string err;
+        if (!rtc.signal(o, answer, err)) {
+            if (error != nullptr) {
+                *error = err;
+            }
+            return false;
+        }
+        return run_until([&] { return events >= 0 && state >= 0; }, 5s);
+    }
+
+    bool run_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+        const auto end = std::chrono::steady_clock::now() + limit;
+        while (std::chrono::steady_clock::now() < end) {
+            rtc::SctpStack::advance(rtc.now_us());
+            rtc.drive();
+            rtc::ConnectionEvent e;
+            while (rtc.poll_event(e)) {
+                if (e.type == rtc::ConnectionEvent::Type::Connected) {
+                    rtc::ChannelOptions o;
+                    o.label = "events";
+                    events = rtc.open_channel(o);
+                } else if (e.type == rtc::ConnectionEvent::Type::ChannelOpen &&
+                           rtc.connection()->channel_label(e.channel) == "state") {
+                    state = e.channel;
+                } else if (e.type == rtc::ConnectionEvent::Type::Message) {
+                    messages.emplace_back(e.channel, std::vector<std::uint8_t>(e.data.begin(), e.data.end()));
+                } else if (e.type == rtc::ConnectionEvent::Type::Disconnected) {
+                    disconnected = true;
+                }
+            }
+            if (done()) {
+                return true;
+            }
+            std::this_thread::sleep_for(1ms);
+        }
+        return false;
+    }
+
+    bool ping_pong(int channel, std::uint32_t id, std::size_t payload) {
+        const auto ping = make_ping(id, 1.5, payload);
+        if (!rtc.send(static_cast<std::uint16_t>(channel), ping)) {
+            return false;
+        }
+        return run_until(
+            [&] {
+                for (const auto& [ch, m] : messages) {
+                    std::uint32_t got = 0;
+                    double t = 0;
+                    std::size_t n = 0;
+                    if (ch == channel && read_pong(m, got, t, n) && got == id && n == payload && t == 1.5) {
+                        return true;
+                    }
+                }
+                return false;
+            },
+            3s);
+    }
+};
+
+struct Server {
+    metrics::Registry registry;
+    NetServer net;
+    explicit Server(NetConfig c = local_config()) : net(std::move(c), registry) {
+        std::string error;
+        EXPECT_TRUE(net.start(error)) << error;
+    }
+};
+
+TEST(NetServer, ServesHealthAndMetrics) {
+    Server s;
+    EXPECT_EQ(http_get(s.net.http_port(), "/healthz"), "ok\n");
+    const std::string m = http_get(s.net.http_port(), "/metrics");
+    for (const char* name : {"mgs_clients_connected", "mgs_handshakes_total", "mgs_handshake_failures_total",
+                             "mgs_udp_dropped_total{reason=", "mgs_bytes_sent_total", "mgs_bytes_received_total"}) {
+        EXPECT_NE(m.find(name), std::string::npos) << name;
+    }
+}
+
+TEST(NetServer, ClientConnectsOpensBothChannelsAndGetsPongs) {
+    Server s;
+    Client c;
+    std::string error;
+    ASSERT_TRUE(c.connect(s.net.http_port(), {}, &error)) << error;
+    EXPECT_FALSE(c.answer.session.empty());
+    EXPECT_FALSE(c.answer.resumed);
+    EXPECT_TRUE(c.ping_pong(c.events, 1, 0));
+    EXPECT_TRUE(c.ping_pong(c.state, 2, 100));
+    // A large reliable message, near the negotiated limit.
+    EXPECT_TRUE(c.ping_pong(c.events, 3, 60'000));
+    EXPECT_EQ(metric(s.net.http_port(), "mgs_clients_connected"), 1);
+    EXPECT_EQ(metric(s.net.http_port(), "mgs_handshakes_total"), 1);
+    EXPECT_GT(metric(s.net.http_port(), "mgs_bytes_sent_total"), 60'000);
+}
+
+TEST(NetServer, ResumeWithTheTokenKeepsThePlayer) {
+    Server s;
+    auto first = std::make_unique<Client>();
+    ASSERT_TRUE(first->connect(s.net.http_port()));
+    const RtcClient::Answer a = first->answer;
+    first->rtc.close(); // the client goes away (SCTP ABORT, close_notify)
+    first.reset();
+    Client again;
+    std::string error;
+    ASSERT_TRUE(again.connect(s.net.http_port(), a.session, &error)) << error;
+    EXPECT_TRUE(again.answer.resumed);
+    EXPECT_EQ(again.answer.player_id, a.player_id);
+    EXPECT_EQ(again.answer.session, a.session);
+    EXPECT_TRUE(again.ping_pong(again.events, 9, 10));
+    // An unknown token is refused with a clear error.
+    Client stranger;
+    EXPECT_FALSE(stranger.connect(s.net.http_port(), "not-a-token", &error));
+    EXPECT_NE(error.find("resume_failed"), std::string::npos) << error;
+}
+
+TEST(NetServer, SessionEndsAfterTheGrace) {
+    NetConfig c = local_config();
+    c.resume_grace_s = 0;
+    Server s(c);
+    Client first;
+    ASSERT_TRUE(first.connect(s.net.http_port()));
+    const std::string token = first.answer.session;
+    first.rtc.close();
+    first.run_until([] { return false; }, 300ms);
+    Client again;
+    std::string error;
+    EXPECT_FALSE(again.connect(s.net.http_port(), token, &error));
+    EXPECT_NE(error.find("resume_failed"), std::string::npos) << error;
+}
+
+TEST(NetServer, FullServerSaysSo) {
+    NetConfig c = local_config();
+    c.max_clients = 1;
+    Server s(c);
+    Client first;
+    ASSERT_TRUE(first.connect(s.net.http_port()));
+    Client second;
+    std::string error;
+    EXPECT_FALSE(second.connect(s.net.http_port(), {}, &error));
+    EXPECT_NE(error.find("server_full"), std::string::npos) << error;
+    EXPECT_NE(error.find("full"), std::string::npos);
+    EXPECT_TRUE(first.ping_pong(first.events, 4, 0)); // the admitted client is unaffected
+}
+
+TEST(NetServer, BadSignalingGetsClearErrors) {
+    Server s;
+    const auto port = s.net.http_port();
+    auto r = signal_once(port, "not json");
+    EXPECT_EQ(r["type"], "error");
+    EXPECT_EQ(r["code"], "bad_request");
+    r = signal_once(port, R"({"type":"join","name":"x","offer":"v=0\r\n"})");
+    EXPECT_EQ(r["code"], "bad_offer");
+    EXPECT_NE(r["message"].get<std::string>().find("SDP"), std::string::npos);
+    r = signal_once(port, R"({"type":"join","name":""})");
+    EXPECT_EQ(r["code"], "bad_request");
+}
+
+TEST(NetServer, WebSocketTransportFallbackCarriesGameMessages) {
+    Server s;
+    namespace beast = boost::beast;
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::resolver resolver(io);
+    beast::websocket::stream<boost::asio::ip::tcp::socket> ws(io);
+    boost::asio::connect(ws.next_layer(), resolver.resolve("127.0.0.1", std::to_string(s.net.http_port())));
+    ws.handshake("127.0.0.1", "/ws");
+    ws.write(boost::asio::buffer(std::string(R"({"type":"join","name":"udpless","transport":"websocket"})")));
+    beast::flat_buffer buf;
+    ws.read(buf);
+    const auto welcome = nlohmann::json::parse(beast::buffers_to_string(buf.data()));
+    ASSERT_EQ(welcome["type"], "welcome") << welcome.dump();
+    EXPECT_EQ(welcome["transport"], "websocket");
+    buf.clear();
+    ws.binary(true);
+    const auto ping = make_ping(77, 3.0, 32);
+    ws.write(boost::asio::buffer(ping));
+    ws.read(buf);
+    const auto* p = static_cast<const std::uint8_t*>(buf.data().data());
+    std::uint32_t id = 0;
+    double t = 0;
+    std::size_t n = 0;
+    ASSERT_TRUE(read_pong({p, buf.size()}, id, t, n));
+    EXPECT_EQ(id, 77u);
+    EXPECT_EQ(n, 32u);
+}
+
+TEST(NetServer, GarbageOnTheUdpPortIsDroppedAndCountedWithoutHurtingClients) {
+    Server s;
+    Client c;
+    ASSERT_TRUE(c.connect(s.net.http_port()));
+    const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(s.net.udp_port());
+    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    std::vector<std::uint8_t> junk(200);
+    std::uint64_t x = 12345;
+    for (int i = 0; i < 500; ++i) {
+        for (auto& b : junk) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            b = static_cast<std::uint8_t>(x >> 56);
+        }
+        if (i % 3 == 0) {
+            junk[0] = 0x00; // looks like STUN: type byte
+            junk[1] = 0x01;
+        } else if (i % 3 == 1) {
+            junk[0] = 22; // looks like DTLS from an unknown address
+        }
+        (void)::sendto(fd, junk.data(), static_cast<std::size_t>(20 + i % 180), 0, reinterpret_cast<sockaddr*>(&to),
+                       sizeof to);
+    }
+    ::close(fd);
+    EXPECT_TRUE(c.ping_pong(c.state, 5, 0) || c.ping_pong(c.state, 6, 0));
+    EXPECT_TRUE(c.ping_pong(c.events, 7, 0));
+    double dropped = 0;
+    for (const char* r : {"unknown_address", "not_webrtc", "bad_stun"}) {
+        dropped += metric(s.net.http_port(), std::string("mgs_udp_dropped_total{reason=\"") + r + "\"}");
+    }
+    EXPECT_GE(dropped, 400); // loopback may drop a few under the burst; most are counted
+    EXPECT_EQ(metric(s.net.http_port(), "mgs_clients_connected"), 1);
+}
+
+TEST(NetServer, MalformedGameMessagesAreCountedAndRepeatOffendersDropped) {
+    NetConfig cfg = local_config();
+    cfg.max_violations = 3;
+    Server s(cfg);
+    Client c;
+    ASSERT_TRUE(c.connect(s.net.http_port()));
+    const std::vector<std::uint8_t> junk = {1, 2, 3, 4, 5, 6, 7, 8};
+    for (int i = 0; i < 5; ++i) {
+        c.rtc.send(static_cast<std::uint16_t>(c.events), junk);
+    }
+    EXPECT_TRUE(c.run_until([&] { return c.disconnected; }, 5s));
+    EXPECT_GE(metric(s.net.http_port(), "mgs_messages_dropped_total"), 4);
+}
+
+TEST(NetServer, TwoServersSideBySide) {
+    Server a;
+    Server b;
+    EXPECT_NE(a.net.http_port(), b.net.http_port());
+    EXPECT_NE(a.net.udp_port(), b.net.udp_port());
+    Client ca;
+    Client cb;
+    ASSERT_TRUE(ca.connect(a.net.http_port()));
+    ASSERT_TRUE(cb.connect(b.net.http_port()));
+    EXPECT_TRUE(ca.ping_pong(ca.events, 1, 0));
+    EXPECT_TRUE(cb.ping_pong(cb.events, 1, 0));
+}
+
+} // namespace
+} // namespace mgs::net
