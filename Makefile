@@ -1,6 +1,6 @@
 # The two commands of the README: `make run` and `make test`. Both install what is missing
 # (tools/setup.sh), build, and are quiet when nothing needs doing.
-.PHONY: all setup build build-asan run test bench format lint clean
+.PHONY: all setup build build-asan run test bench fuzz format lint clean
 
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
@@ -28,7 +28,13 @@ run: build
 	./build/bin/mgs-server $(ARGS)
 
 test: build build-asan
+	@tools/setup.sh test
 	@tools/test.sh
+
+# libFuzzer targets for every network parser, 15 s each (FUZZ_SECONDS=600 make fuzz for longer).
+fuzz: setup
+	@tools/setup.sh test
+	@tools/fuzz.sh
 
 bench: build
 	@tools/bench.sh
@@ -40,4 +46,4 @@ lint: build
 	@find server/src -name '*.cpp' | xargs clang-tidy -p build --quiet
 
 clean:
-	rm -rf build build-asan build-debug
+	rm -rf build build-asan build-debug build-fuzz

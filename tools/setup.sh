@@ -9,6 +9,13 @@ need=(cmake ninja-build g++ pkg-config
       libtbb-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev
       libssl-dev zlib1g-dev libusrsctp-dev libboost-dev)
 
+# What `make test` needs beyond the build: clang and its libFuzzer runtime (fuzz targets), Chromium
+# (interop with a browser's WebRTC stack) and Node.js with npm (the interop scripts).
+if [ "${1:-}" = "test" ]; then
+    need+=(clang libclang-rt-14-dev chromium)
+    command -v node >/dev/null && command -v npm >/dev/null || need+=(nodejs npm)
+fi
+
 missing=()
 for p in "${need[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -23,4 +30,14 @@ if [ ${#missing[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     $SUDO apt-get update -qq
     $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The interop scripts' npm packages (exact versions from the committed package-lock.json).
+if [ "${1:-}" = "test" ]; then
+    dir=server/tests/interop
+    cd "$(dirname "$0")/.."
+    if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+        echo "setup: npm ci in $dir"
+        (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    fi
 fi

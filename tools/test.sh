@@ -42,6 +42,19 @@ for preset in arena default; do
     fi
 done
 
+echo "== fuzz targets (libFuzzer, ${FUZZ_SECONDS:-15} s each)"
+fuzz_log=$(mktemp)
+tools/fuzz.sh >"$fuzz_log" 2>&1
+fuzz_rc=$?
+grep -E '^fuzz' "$fuzz_log" | sed 's/^/   /'
+ok=$(grep -cE '^fuzz [a-z_]+: ok' "$fuzz_log")
+passed=$((passed + ok))
+if [ "$fuzz_rc" -ne 0 ]; then
+    tail -20 "$fuzz_log"
+    failed=$((failed + 1)); failures+=("fuzz targets (exit $fuzz_rc)")
+fi
+rm -f "$fuzz_log"
+
 for f in "${failures[@]}"; do echo "FAILED: $f"; done
 echo "make test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

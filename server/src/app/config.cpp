@@ -8,6 +8,7 @@
 //
 // Messages always start with "config: " and name the key (or variable, or flag) first, then the
 // problem, then where the value came from.
+#include <arpa/inet.h> // inet_pton: address validation
 #include "app/config.hpp"
 
 #include <CLI/CLI.hpp>
@@ -238,7 +239,7 @@ std::vector<Key> build_keys() {
           "UDP port for every WebRTC client (ICE, DTLS, SCTP); 0 = any free port");
     t.add("server.public_ip", MGS_FIELD(public_ip), 0, 0,
           "addresses advertised to WebRTC clients as host candidates, comma-separated (the machine's "
-          "public IPs); empty = the bind address, or 127.0.0.1 when binding every interface");
+          "public IPs); \"auto\" = the bind address, or 127.0.0.1 when binding every interface");
     t.add("server.static_dir", MGS_FIELD(static_dir), 0, 0,
           "directory of the web client served at /; relative to the working directory; a built-in test "
           "page is served when it does not exist");
@@ -1046,7 +1047,34 @@ void apply_run_flags(ServerConfig& cfg, const CommandLine& cl) {
 // ---------------------------------------------------------------------------------------------
 // Cross-key rules
 
+bool is_ip(const std::string& text) {
+    std::array<unsigned char, 16> buf{};
+    return inet_pton(AF_INET, text.c_str(), buf.data()) == 1 || inet_pton(AF_INET6, text.c_str(), buf.data()) == 1;
+}
+
+void validate_addresses(const ServerConfig& cfg) {
+    if (!is_ip(cfg.bind_address)) {
+        throw ConfigError("config: server.bind_address = " + quote(cfg.bind_address) +
+                          " must be an IPv4 or IPv6 address (0.0.0.0 or :: for every interface)");
+    }
+    if (cfg.public_ip == "auto") {
+        return;
+    }
+    std::size_t start = 0;
+    while (start <= cfg.public_ip.size()) {
+        const std::size_t comma = std::min(cfg.public_ip.find(',', start), cfg.public_ip.size());
+        const std::string item(trim(std::string_view(cfg.public_ip).substr(start, comma - start)));
+        if (!is_ip(item)) {
+            throw ConfigError("config: server.public_ip: " + quote(item) +
+                              " is not an IP address (give the addresses clients reach this machine at, "
+                              "comma-separated, or \"auto\")");
+        }
+        start = comma + 1;
+    }
+}
+
 void validate_cross_keys(const ServerConfig& cfg) {
+    validate_addresses(cfg);
     const float mix = cfg.bot.skill_mix[0] + cfg.bot.skill_mix[1] + cfg.bot.skill_mix[2];
     if (mix < 0.99f || mix > 1.01f)
         throw ConfigError("config: bot.skill_mix = [" + std::to_string(cfg.bot.skill_mix[0]) + ", " +

@@ -163,7 +163,7 @@ net::NetConfig net_config(const ServerConfig& cfg) {
     n.http.signaling_burst = cfg.signaling_burst;
     n.rtc.bind_address = cfg.bind_address;
     n.rtc.port = static_cast<std::uint16_t>(cfg.udp_port);
-    std::string ips = cfg.public_ip;
+    const std::string ips = cfg.public_ip == "auto" ? std::string() : cfg.public_ip;
     for (std::size_t start = 0; start < ips.size();) {
         const std::size_t comma = std::min(ips.find(',', start), ips.size());
         std::string ip = ips.substr(start, comma - start);

@@ -29,10 +29,18 @@ std::string Address::ip_string() const {
 }
 
 std::string Address::to_string() const {
-    if (family == Family::V4) {
-        return ip_string() + ":" + std::to_string(port);
+    // Appends rather than operator+ chains: GCC 12 warns falsely (-Wrestrict) on "[" + string.
+    std::string out;
+    if (family == Family::V6) {
+        out.push_back('[');
     }
-    return "[" + ip_string() + "]:" + std::to_string(port);
+    out.append(ip_string());
+    if (family == Family::V6) {
+        out.push_back(']');
+    }
+    out.push_back(':');
+    out.append(std::to_string(port));
+    return out;
 }
 
 } // namespace mgs::rtc

@@ -13,14 +13,20 @@ constexpr std::size_t kMaxIceCredentialSize = 256;
 constexpr std::size_t kMaxFoundationSize = 32;
 // Bound on a mid or candidate type we are willing to copy (RFC 5888 and RFC 8839 allow any token).
 constexpr std::size_t kMaxTokenSize = 64;
-constexpr std::string_view kDataChannelProto = "UDP/DTLS/SCTP";    // RFC 8841 sec. 4.1
+constexpr std::string_view kDataChannelProto = "UDP/DTLS/SCTP";       // RFC 8841 sec. 4.1
 constexpr std::string_view kDataChannelFormat = "webrtc-datachannel"; // RFC 8841 sec. 4.2
 constexpr std::string_view kLegacyProto = "DTLS/SCTP"; // draft-ietf-mmusic-sctp-sdp-05, with a=sctpmap
 
-[[nodiscard]] bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-[[nodiscard]] bool is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+[[nodiscard]] bool is_digit(char c) noexcept {
+    return c >= '0' && c <= '9';
+}
+[[nodiscard]] bool is_alpha(char c) noexcept {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 // RFC 8839 sec. 5.1: ice-char = ALPHA / DIGIT / "+" / "/".
-[[nodiscard]] bool is_ice_char(char c) noexcept { return is_alpha(c) || is_digit(c) || c == '+' || c == '/'; }
+[[nodiscard]] bool is_ice_char(char c) noexcept {
+    return is_alpha(c) || is_digit(c) || c == '+' || c == '/';
+}
 
 [[nodiscard]] bool all_ice_chars(std::string_view s, std::size_t max_size) noexcept {
     if (s.empty() || s.size() > max_size) return false;
@@ -59,8 +65,7 @@ constexpr std::string_view kLegacyProto = "DTLS/SCTP"; // draft-ietf-mmusic-sctp
 }
 
 /// Decimal digits only (no sign, no spaces) that fit in T.
-template <class T>
-[[nodiscard]] bool parse_number(std::string_view s, T& out) noexcept {
+template <class T> [[nodiscard]] bool parse_number(std::string_view s, T& out) noexcept {
     if (s.empty()) return false;
     for (char c : s) {
         if (!is_digit(c)) return false;
@@ -116,7 +121,8 @@ void read_attribute(std::string_view line, Level& level, std::vector<IceCandidat
     const std::string_view body = line.substr(2);
     const std::size_t colon = body.find(':');
     const std::string_view name = body.substr(0, colon);
-    const std::string_view value = colon == std::string_view::npos ? std::string_view{} : trim(body.substr(colon + 1));
+    const std::string_view value =
+        colon == std::string_view::npos ? std::string_view{} : trim(body.substr(colon + 1));
     if (name == "ice-ufrag") {
         if (!level.ice_ufrag) level.ice_ufrag = value;
     } else if (name == "ice-pwd") {
@@ -186,7 +192,8 @@ bool parse_candidate(std::string_view text, IceCandidate& out) {
     std::uint32_t priority = 0;
     std::uint16_t port = 0;
     if (!all_ice_chars(t[0], kMaxFoundationSize) || !parse_number(t[1], component) || component != 1 ||
-        !iequals(t[2], "udp") || !parse_number(t[3], priority) || !parse_number(t[5], port) || t[6] != "typ") {
+        !iequals(t[2], "udp") || !parse_number(t[3], priority) || !parse_number(t[5], port) ||
+        t[6] != "typ") {
         return false;
     }
     for (char c : t[7]) {
@@ -279,7 +286,8 @@ bool parse_sdp(std::string_view text, SessionDescription& out, std::string& erro
             if (n < 4 || t[0] != "application") break;
             bool fits = false;
             if (t[2] == kDataChannelProto) {
-                for (std::size_t i = 3; i < std::min(n, t.size()); ++i) fits = fits || t[i] == kDataChannelFormat;
+                for (std::size_t i = 3; i < std::min(n, t.size()); ++i)
+                    fits = fits || t[i] == kDataChannelFormat;
             } else if (t[2] == kLegacyProto) {
                 fits = true;
                 legacy = true;

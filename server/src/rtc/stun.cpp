@@ -44,7 +44,9 @@ void store32(std::uint8_t* p, std::uint32_t v) noexcept {
     p[2] = static_cast<std::uint8_t>(v >> 8);
     p[3] = static_cast<std::uint8_t>(v);
 }
-[[nodiscard]] constexpr std::size_t padded(std::size_t n) noexcept { return (n + 3) & ~std::size_t{3}; }
+[[nodiscard]] constexpr std::size_t padded(std::size_t n) noexcept {
+    return (n + 3) & ~std::size_t{3};
+}
 
 [[nodiscard]] std::uint32_t crc32_of(std::span<const std::uint8_t> bytes) noexcept {
     // zlib's crc32 takes a uInt length; STUN messages are < 64 KiB so one call suffices.
@@ -58,8 +60,8 @@ void store32(std::uint8_t* p, std::uint32_t v) noexcept {
 // SHA1_Init/Update/Final keep their state in a stack SHA_CTX; they are deprecated in 3.0 only in
 // favour of EVP, hence OPENSSL_SUPPRESS_DEPRECATED above.
 constexpr std::size_t kSha1BlockSize = 64; // RFC 3174 sec. 6
-bool hmac_sha1(std::span<const std::uint8_t> key, std::span<const std::uint8_t> a, std::span<const std::uint8_t> b,
-               std::array<std::uint8_t, kStunIntegritySize>& out) noexcept {
+bool hmac_sha1(std::span<const std::uint8_t> key, std::span<const std::uint8_t> a,
+               std::span<const std::uint8_t> b, std::array<std::uint8_t, kStunIntegritySize>& out) noexcept {
     std::array<std::uint8_t, kSha1BlockSize> block{};
     if (key.size() > kSha1BlockSize) {
         SHA_CTX k;
@@ -88,13 +90,13 @@ bool hmac_sha1(std::span<const std::uint8_t> key, std::span<const std::uint8_t> 
 // HMAC over message[0, integrity_offset) with the header's length field replaced so that the
 // message appears to end right after MESSAGE-INTEGRITY (RFC 8489 sec. 14.5).
 bool integrity_hmac(std::span<const std::uint8_t> message, std::size_t integrity_offset,
-                    std::span<const std::uint8_t> key, std::array<std::uint8_t, kStunIntegritySize>& out) noexcept {
+                    std::span<const std::uint8_t> key,
+                    std::array<std::uint8_t, kStunIntegritySize>& out) noexcept {
     std::array<std::uint8_t, kStunHeaderSize> header{};
     std::memcpy(header.data(), message.data(), kStunHeaderSize);
-    store16(header.data() + 2,
-            static_cast<std::uint16_t>(integrity_offset + kAttrHeaderSize + kStunIntegritySize - kStunHeaderSize));
-    return hmac_sha1(key, header, message.subspan(kStunHeaderSize, integrity_offset - kStunHeaderSize),
-                                 out);
+    store16(header.data() + 2, static_cast<std::uint16_t>(integrity_offset + kAttrHeaderSize +
+                                                          kStunIntegritySize - kStunHeaderSize));
+    return hmac_sha1(key, header, message.subspan(kStunHeaderSize, integrity_offset - kStunHeaderSize), out);
 }
 
 [[nodiscard]] bool known_attribute(std::uint16_t type) noexcept {
@@ -232,13 +234,20 @@ private:
 
 std::string_view to_string(StunParseError e) noexcept {
     switch (e) {
-    case StunParseError::None: return "none";
-    case StunParseError::NotStun: return "not_stun";
-    case StunParseError::Truncated: return "truncated";
-    case StunParseError::BadLength: return "bad_length";
-    case StunParseError::BadAttribute: return "bad_attribute";
-    case StunParseError::AfterFingerprint: return "after_fingerprint";
-    case StunParseError::BadFingerprint: return "bad_fingerprint";
+    case StunParseError::None:
+        return "none";
+    case StunParseError::NotStun:
+        return "not_stun";
+    case StunParseError::Truncated:
+        return "truncated";
+    case StunParseError::BadLength:
+        return "bad_length";
+    case StunParseError::BadAttribute:
+        return "bad_attribute";
+    case StunParseError::AfterFingerprint:
+        return "after_fingerprint";
+    case StunParseError::BadFingerprint:
+        return "bad_fingerprint";
     }
     return "unknown";
 }
@@ -258,7 +267,8 @@ StunParseError parse_stun(std::span<const std::uint8_t> data, StunMessage& out) 
     if (kStunHeaderSize + length > data.size()) return StunParseError::Truncated;
     if (kStunHeaderSize + length < data.size()) return StunParseError::BadLength;
 
-    out.method = static_cast<std::uint16_t>(((type & 0x3E00) >> 2) | ((type & 0x00E0) >> 1) | (type & 0x000F));
+    out.method =
+        static_cast<std::uint16_t>(((type & 0x3E00) >> 2) | ((type & 0x00E0) >> 1) | (type & 0x000F));
     out.cls = static_cast<StunClass>(((type & 0x0100) >> 7) | ((type & 0x0010) >> 4));
     std::memcpy(out.transaction_id.data(), data.data() + 8, kStunTransactionIdSize);
 
@@ -341,7 +351,8 @@ StunParseError parse_stun(std::span<const std::uint8_t> data, StunMessage& out) 
             break;
         }
         default:
-            if (attr < 0x8000 && !known_attribute(attr) && out.unknown_required_count < StunMessage::kMaxUnknown) {
+            if (attr < 0x8000 && !known_attribute(attr) &&
+                out.unknown_required_count < StunMessage::kMaxUnknown) {
                 out.unknown_required[out.unknown_required_count++] = attr;
             }
             break;
@@ -383,15 +394,16 @@ std::size_t build_binding_success(std::span<std::uint8_t> out, const StunTransac
         p[0] = 0;
         p[1] = mapped.family == Address::Family::V4 ? kFamilyV4 : kFamilyV6;
         store16(p + 2, static_cast<std::uint16_t>(mapped.port ^ (kStunMagicCookie >> 16)));
-        for (std::size_t i = 0; i < ip_size; ++i) p[4 + i] = static_cast<std::uint8_t>(mapped.ip[i] ^ mask[i]);
+        for (std::size_t i = 0; i < ip_size; ++i)
+            p[4 + i] = static_cast<std::uint8_t>(mapped.ip[i] ^ mask[i]);
     }
     if (!password.empty()) w.integrity(password);
     w.fingerprint();
     return w.ok() ? w.size() : 0;
 }
 
-std::size_t build_binding_error(std::span<std::uint8_t> out, const StunTransactionId& txid, std::uint16_t code,
-                                std::string_view reason, std::string_view password,
+std::size_t build_binding_error(std::span<std::uint8_t> out, const StunTransactionId& txid,
+                                std::uint16_t code, std::string_view reason, std::string_view password,
                                 std::span<const std::uint16_t> unknown) noexcept {
     if (code < 300 || code > 699) return 0;
     reason = reason.substr(0, kStunMaxReasonSize);
@@ -413,8 +425,9 @@ std::size_t build_binding_error(std::span<std::uint8_t> out, const StunTransacti
 }
 
 std::size_t build_binding_request(std::span<std::uint8_t> out, const StunTransactionId& txid,
-                                  std::string_view username, std::string_view password, std::uint32_t priority,
-                                  bool controlling, std::uint64_t tiebreaker, bool use_candidate) noexcept {
+                                  std::string_view username, std::string_view password,
+                                  std::uint32_t priority, bool controlling, std::uint64_t tiebreaker,
+                                  bool use_candidate) noexcept {
     if (username.size() > kStunMaxUsernameSize) return 0;
     Writer w(out);
     w.header(stun_message_type(kStunBindingMethod, StunClass::Request), txid);

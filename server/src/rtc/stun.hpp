@@ -61,24 +61,24 @@ inline constexpr std::size_t kStunMaxBuiltSize = 1400;
 /// Attribute types (RFC 8489 sec. 18.3; ICE ones from RFC 8445 sec. 16.1). Types below 0x8000 are
 /// comprehension-required: an agent that does not understand one must reject the message.
 namespace stun_attr {
-inline constexpr std::uint16_t kMappedAddress = 0x0001;           // RFC 8489 sec. 14.1
-inline constexpr std::uint16_t kUsername = 0x0006;                // RFC 8489 sec. 14.3
-inline constexpr std::uint16_t kMessageIntegrity = 0x0008;        // RFC 8489 sec. 14.5
-inline constexpr std::uint16_t kErrorCode = 0x0009;               // RFC 8489 sec. 14.8
-inline constexpr std::uint16_t kUnknownAttributes = 0x000A;       // RFC 8489 sec. 14.13
-inline constexpr std::uint16_t kRealm = 0x0014;                   // RFC 8489 sec. 14.9
-inline constexpr std::uint16_t kNonce = 0x0015;                   // RFC 8489 sec. 14.10
-inline constexpr std::uint16_t kMessageIntegritySha256 = 0x001C;  // RFC 8489 sec. 14.6
-inline constexpr std::uint16_t kPasswordAlgorithm = 0x001D;       // RFC 8489 sec. 14.12
-inline constexpr std::uint16_t kUserhash = 0x001E;                // RFC 8489 sec. 14.4
-inline constexpr std::uint16_t kXorMappedAddress = 0x0020;        // RFC 8489 sec. 14.2
-inline constexpr std::uint16_t kPriority = 0x0024;                // RFC 8445 sec. 7.1.1
-inline constexpr std::uint16_t kUseCandidate = 0x0025;            // RFC 8445 sec. 7.1.2
-inline constexpr std::uint16_t kSoftware = 0x8022;                // RFC 8489 sec. 14.14
-inline constexpr std::uint16_t kAlternateServer = 0x8023;         // RFC 8489 sec. 14.15
-inline constexpr std::uint16_t kFingerprint = 0x8028;             // RFC 8489 sec. 14.7
-inline constexpr std::uint16_t kIceControlled = 0x8029;           // RFC 8445 sec. 7.1.3
-inline constexpr std::uint16_t kIceControlling = 0x802A;          // RFC 8445 sec. 7.1.3
+inline constexpr std::uint16_t kMappedAddress = 0x0001;          // RFC 8489 sec. 14.1
+inline constexpr std::uint16_t kUsername = 0x0006;               // RFC 8489 sec. 14.3
+inline constexpr std::uint16_t kMessageIntegrity = 0x0008;       // RFC 8489 sec. 14.5
+inline constexpr std::uint16_t kErrorCode = 0x0009;              // RFC 8489 sec. 14.8
+inline constexpr std::uint16_t kUnknownAttributes = 0x000A;      // RFC 8489 sec. 14.13
+inline constexpr std::uint16_t kRealm = 0x0014;                  // RFC 8489 sec. 14.9
+inline constexpr std::uint16_t kNonce = 0x0015;                  // RFC 8489 sec. 14.10
+inline constexpr std::uint16_t kMessageIntegritySha256 = 0x001C; // RFC 8489 sec. 14.6
+inline constexpr std::uint16_t kPasswordAlgorithm = 0x001D;      // RFC 8489 sec. 14.12
+inline constexpr std::uint16_t kUserhash = 0x001E;               // RFC 8489 sec. 14.4
+inline constexpr std::uint16_t kXorMappedAddress = 0x0020;       // RFC 8489 sec. 14.2
+inline constexpr std::uint16_t kPriority = 0x0024;               // RFC 8445 sec. 7.1.1
+inline constexpr std::uint16_t kUseCandidate = 0x0025;           // RFC 8445 sec. 7.1.2
+inline constexpr std::uint16_t kSoftware = 0x8022;               // RFC 8489 sec. 14.14
+inline constexpr std::uint16_t kAlternateServer = 0x8023;        // RFC 8489 sec. 14.15
+inline constexpr std::uint16_t kFingerprint = 0x8028;            // RFC 8489 sec. 14.7
+inline constexpr std::uint16_t kIceControlled = 0x8029;          // RFC 8445 sec. 7.1.3
+inline constexpr std::uint16_t kIceControlling = 0x802A;         // RFC 8445 sec. 7.1.3
 } // namespace stun_attr
 
 /// Error codes used by an ICE-lite agent (RFC 8489 sec. 14.8, RFC 8445 sec. 7.3.1.1).
@@ -94,8 +94,8 @@ enum class StunClass : std::uint8_t { Request = 0, Indication = 1, SuccessRespon
 /// The 16-bit message type for a method and class (RFC 8489 sec. 5 bit interleaving).
 [[nodiscard]] constexpr std::uint16_t stun_message_type(std::uint16_t method, StunClass cls) noexcept {
     const auto c = static_cast<std::uint16_t>(cls);
-    return static_cast<std::uint16_t>(((method & 0x0F80) << 2) | ((method & 0x0070) << 1) | (method & 0x000F) |
-                                      ((c & 0x2) << 7) | ((c & 0x1) << 4));
+    return static_cast<std::uint16_t>(((method & 0x0F80) << 2) | ((method & 0x0070) << 1) |
+                                      (method & 0x000F) | ((c & 0x2) << 7) | ((c & 0x1) << 4));
 }
 
 using StunTransactionId = std::array<std::uint8_t, kStunTransactionIdSize>;
@@ -107,15 +107,15 @@ struct StunMessage {
     std::uint16_t method = 0;
     StunClass cls = StunClass::Request;
     StunTransactionId transaction_id{};
-    std::string_view username;                 // USERNAME, empty if absent
-    std::string_view software;                 // SOFTWARE, empty if absent
-    std::optional<std::uint32_t> priority;     // PRIORITY
-    bool use_candidate = false;                // USE-CANDIDATE
+    std::string_view username;                    // USERNAME, empty if absent
+    std::string_view software;                    // SOFTWARE, empty if absent
+    std::optional<std::uint32_t> priority;        // PRIORITY
+    bool use_candidate = false;                   // USE-CANDIDATE
     std::optional<std::uint64_t> ice_controlling; // ICE-CONTROLLING tie-breaker
     std::optional<std::uint64_t> ice_controlled;  // ICE-CONTROLLED tie-breaker
-    std::optional<Address> xor_mapped_address; // XOR-MAPPED-ADDRESS, decoded (un-XORed)
-    std::optional<std::uint16_t> error_code;   // ERROR-CODE as class * 100 + number, e.g. 401
-    std::string_view error_reason;             // ERROR-CODE reason phrase
+    std::optional<Address> xor_mapped_address;    // XOR-MAPPED-ADDRESS, decoded (un-XORed)
+    std::optional<std::uint16_t> error_code;      // ERROR-CODE as class * 100 + number, e.g. 401
+    std::string_view error_reason;                // ERROR-CODE reason phrase
     /// Byte offset of the MESSAGE-INTEGRITY attribute header, 0 if absent.
     std::size_t integrity_offset = 0;
     /// Byte offset of the FINGERPRINT attribute header, 0 if absent. When non-zero the CRC was
@@ -136,12 +136,12 @@ struct StunMessage {
 
 enum class StunParseError : std::uint8_t {
     None,
-    NotStun,             // too short for a header, top bits set or wrong magic cookie
-    Truncated,           // the length field promises more bytes than the datagram has
-    BadLength,           // length not a multiple of 4, or bytes beyond the announced length
-    BadAttribute,        // attribute overruns the message or has an invalid value or size
-    AfterFingerprint,    // an attribute follows FINGERPRINT, which must be last
-    BadFingerprint,      // FINGERPRINT present and the CRC does not match
+    NotStun,          // too short for a header, top bits set or wrong magic cookie
+    Truncated,        // the length field promises more bytes than the datagram has
+    BadLength,        // length not a multiple of 4, or bytes beyond the announced length
+    BadAttribute,     // attribute overruns the message or has an invalid value or size
+    AfterFingerprint, // an attribute follows FINGERPRINT, which must be last
+    BadFingerprint,   // FINGERPRINT present and the CRC does not match
 };
 
 /// Short English name of an error, for logs and metrics labels ("none", "bad_fingerprint", ...).

@@ -52,3 +52,11 @@ file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/bad.toml "[player]\nspeed = \"fast\"\n")
 run_fails("player.speed" ${BIN} --config ${CMAKE_CURRENT_BINARY_DIR}/bad.toml)
 file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/broken.toml "[player\nspeed = 1\n")
 run_fails("broken.toml" ${BIN} --config ${CMAKE_CURRENT_BINARY_DIR}/broken.toml)
+
+# Live mode with the network on 127.0.0.1 and free ports: a bad advertised address is refused at
+# start with a message naming it.
+run_fails("not-an-ip" ${BIN} --preset arena --bind 127.0.0.1 --http-port 0 --udp-port 0
+          --public-ip not-an-ip --ticks 5)
+# It runs and stops by itself with valid ones.
+run_ok(${BIN} --preset arena --bind 127.0.0.1 --http-port 0 --udp-port 0 --public-ip 127.0.0.1
+       --public-ip ::1 --ticks 10)

@@ -332,6 +332,17 @@ TEST(NetServer, MalformedGameMessagesAreCountedAndRepeatOffendersDropped) {
     EXPECT_GE(metric(s.net.http_port(), "mgs_messages_dropped_total"), 4);
 }
 
+TEST(NetServer, PortInUseIsAClearError) {
+    Server a;
+    NetConfig c = local_config();
+    c.rtc.port = a.net.udp_port();
+    metrics::Registry r;
+    NetServer b(c, r);
+    std::string error;
+    EXPECT_FALSE(b.start(error));
+    EXPECT_NE(error.find("cannot bind UDP 127.0.0.1:" + std::to_string(a.net.udp_port())), std::string::npos) << error;
+}
+
 TEST(NetServer, TwoServersSideBySide) {
     Server a;
     Server b;

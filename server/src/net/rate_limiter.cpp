@@ -1,0 +1,65 @@
+#include "net/rate_limiter.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <stdexcept>
+
+namespace mgs::net {
+
+RateLimiter::RateLimiter(Config config) : config_(config) {
+    if (!std::isfinite(config_.rate_per_s) || config_.rate_per_s < 0.0) {
+        throw std::invalid_argument("rate limiter: rate_per_s must be finite and >= 0");
+    }
+    if (!std::isfinite(config_.burst) || config_.burst < 1.0) {
+        throw std::invalid_argument("rate limiter: burst must be finite and >= 1");
+    }
+    if (config_.max_keys == 0) throw std::invalid_argument("rate limiter: max_keys must be >= 1");
+    buckets_.reserve(std::min<std::size_t>(config_.max_keys, 1024));
+}
+
+bool RateLimiter::allow(std::string_view key, std::int64_t now_ms) {
+    Bucket* bucket = nullptr;
+    if (const auto found = buckets_.find(key); found != buckets_.end()) {
+        lru_.splice(lru_.begin(), lru_, found->second); // iterators stay valid across splice
+        bucket = &*found->second;
+        if (now_ms > bucket->last_ms) {
+            const double refill = static_cast<double>(now_ms - bucket->last_ms) * config_.rate_per_s / 1000.0;
+            bucket->tokens = std::min(config_.burst, bucket->tokens + refill);
+            bucket->last_ms = now_ms;
+        }
+    } else {
+        if (buckets_.size() >= config_.max_keys) {
+            // The least recently used key: a full bucket if it was idle long enough (see header).
+            buckets_.erase(std::string_view(lru_.back().key));
+            lru_.pop_back();
+            ++evictions_;
+        }
+        lru_.push_front(Bucket{std::string(key), config_.burst, now_ms});
+        buckets_.emplace(std::string_view(lru_.front().key), lru_.begin());
+        bucket = &lru_.front();
+    }
+    if (bucket->tokens < 1.0) return false;
+    bucket->tokens -= 1.0;
+    return true;
+}
+
+std::string rate_limit_key(std::string_view ip) {
+    const std::string text(ip);
+    std::array<unsigned char, 16> bytes{};
+    if (inet_pton(AF_INET, text.c_str(), bytes.data()) == 1) {
+        return std::string(reinterpret_cast<const char*>(bytes.data()), 4);
+    }
+    if (inet_pton(AF_INET6, text.c_str(), bytes.data()) == 1) {
+        constexpr std::array<unsigned char, 12> kV4Mapped{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        if (std::equal(kV4Mapped.begin(), kV4Mapped.end(), bytes.begin())) {
+            return std::string(reinterpret_cast<const char*>(bytes.data() + 12), 4);
+        }
+        return std::string(reinterpret_cast<const char*>(bytes.data()), 8);
+    }
+    return text;
+}
+
+} // namespace mgs::net
