@@ -15,6 +15,8 @@ compiler=$(c++ --version | head -1)
 machine=$(printf '{"cpu":"%s","cores":%s,"memory":"%s","kernel":"%s"}' "$cpu" "$cores" "$mem" "$(uname -r)")
 build=$(printf '{"commit":"%s","build_type":"Release","compiler":"%s","date":"%s"}' "$commit" "$compiler" "$(date -u +%FT%TZ)")
 
+only=${BENCH_ONLY:-all} # all | sim | transport
+if [ "$only" != transport ]; then
 echo "== Google Benchmark (grids, map generation)"
 ./build/bin/mgs-bench --benchmark_format=console --benchmark_out="$out/grid.json" --benchmark_out_format=json \
     --benchmark_min_time=0.2
@@ -38,4 +40,32 @@ run_scenario arena 9000
 run_scenario default 3000
 run_scenario massive 900
 run_scenario massive-5000 900 --bots 5000
+fi
+run_transport() { # name clients concurrency rounds
+    local name=$1 clients=$2 conc=$3 rounds=$4 http udp pid report
+    http=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    udp=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    ./build/bin/mgs-server --preset arena --bind 127.0.0.1 --http-port "$http" --udp-port "$udp" --log-level warn \
+        --set server.signaling_rate_per_s=10000 --set server.signaling_burst=10000 \
+        --set server.max_players=20000 --set server.max_pending_handshakes=1000 >/dev/null 2>&1 &
+    pid=$!
+    for _ in $(seq 50); do curl -sf "http://127.0.0.1:$http/healthz" >/dev/null && break; sleep 0.1; done
+    report=$(./build/bin/mgs-loadgen --port "$http" --clients "$clients" --concurrency "$conc" --rounds "$rounds" \
+        --server-pid "$pid" --timeout-s 120 || true)
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+    printf '{"scenario":"%s","machine":%s,"build":%s,"report":%s}\n' "$name" "$machine" "$build" "${report:-null}" > "$out/$name.json"
+    python3 - "$out/$name.json" <<'PY' 2>/dev/null || cat "$out/$name.json"
+import json, sys
+d = json.load(open(sys.argv[1])); r = d["report"]
+print(f"  {d['scenario']:16s} {r['connected']:5d}/{r['clients']} connected  {r['handshakes_per_s']:.0f} handshakes/s  "
+      f"handshake p50 {r['handshake_ms']['p50']:.1f} ms  {r['server_kb_per_client']:.0f} KB/client  "
+      f"{r['server_cpu_ms_per_1000_messages']:.1f} ms CPU/1000 msgs  unreliable RTT p50 "
+      f"{r['rtt_ms_unreliable_single']['p50']:.3f} ms p99 {r['rtt_ms_unreliable_single']['p99']:.3f} ms")
+PY
+}
+
+[ "$only" = sim ] && { echo "results in $out/"; exit 0; }
+echo "== transport: WebRTC clients (mgs-loadgen, our own stack) against one server on loopback"
+run_transport transport-500 500 32 20
+run_transport transport-2000 2000 64 5
 echo "results in $out/"

@@ -4,7 +4,7 @@
 #   tools/setup.sh test     plus what the tests need
 set -euo pipefail
 
-need=(cmake ninja-build g++ pkg-config
+need=(cmake ninja-build g++ pkg-config curl python3
       flatbuffers-compiler libflatbuffers-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
       libtbb-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev
       libssl-dev zlib1g-dev libusrsctp-dev libboost-dev)
@@ -13,7 +13,12 @@ need=(cmake ninja-build g++ pkg-config
 # (interop with a browser's WebRTC stack) and Node.js with npm (the interop scripts).
 if [ "${1:-}" = "test" ]; then
     need+=(clang libclang-rt-14-dev chromium)
-    command -v node >/dev/null && command -v npm >/dev/null || need+=(nodejs npm)
+    # Node.js >= 20 with npm (playwright-core needs 20; Debian 12's nodejs is 18, so it is not
+    # installed from apt here).
+    if ! command -v npm >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" -lt 20 ]; then
+        echo "setup: Node.js >= 20 with npm is needed for the interop tests (server/tests/interop)" >&2
+        exit 1
+    fi
 fi
 
 missing=()
