@@ -332,6 +332,49 @@ TEST(NetServer, MalformedGameMessagesAreCountedAndRepeatOffendersDropped) {
     EXPECT_GE(metric(s.net.http_port(), "mgs_messages_dropped_total"), 4);
 }
 
+TEST(NetServer, TooManyPendingHandshakesIsRefused) {
+    NetConfig c = local_config();
+    c.rtc.max_pending_handshakes = 1;
+    Server s(c);
+    // A client that signals and never starts ICE holds the only handshake slot.
+    RtcClient stalled(client_cert());
+    RtcClient::Options o;
+    o.http_port = s.net.http_port();
+    RtcClient::Answer a;
+    std::string error;
+    ASSERT_TRUE(stalled.signal(o, a, error)) << error;
+    Client second;
+    EXPECT_FALSE(second.connect(s.net.http_port(), {}, &error));
+    EXPECT_NE(error.find("too_many_handshakes"), std::string::npos) << error;
+}
+
+TEST(NetServer, SignalingFloodIsRateLimited) {
+    NetConfig c = local_config();
+    c.http.signaling_rate_per_s = 1;
+    c.http.signaling_burst = 2;
+    Server s(c);
+    namespace beast = boost::beast;
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::resolver resolver(io);
+    beast::websocket::stream<boost::asio::ip::tcp::socket> ws(io);
+    boost::asio::connect(ws.next_layer(), resolver.resolve("127.0.0.1", std::to_string(s.net.http_port())));
+    ws.handshake("127.0.0.1", "/ws"); // the upgrade takes one token
+    // Each message gets exactly one reply: bad_request while allowed, rate_limited beyond.
+    int bad = 0;
+    int limited = 0;
+    for (int i = 0; i < 5; ++i) {
+        ws.write(boost::asio::buffer(std::string("not json")));
+        beast::flat_buffer buf;
+        ws.read(buf);
+        const auto r = nlohmann::json::parse(beast::buffers_to_string(buf.data()));
+        bad += r.value("code", "") == "bad_request" ? 1 : 0;
+        limited += r.value("code", "") == "rate_limited" ? 1 : 0;
+    }
+    EXPECT_GE(bad, 1);
+    EXPECT_GE(limited, 3);
+    EXPECT_EQ(bad + limited, 5);
+}
+
 TEST(NetServer, PortInUseIsAClearError) {
     Server a;
     NetConfig c = local_config();
