@@ -212,27 +212,24 @@ void NetServer::handle_join(const std::shared_ptr<WsSession>& ws, JoinRequest& j
     if (!join.websocket_transport) {
         rtc::SessionDescription offer;
         std::string error;
-        if (!rtc::parse_sdp(join.offer_sdp, offer, error)) {
-            const bool fresh = !s->resumed;
+        // A failed join forgets a new session; a resumed one keeps waiting for a good join.
+        auto undo = [&] {
             by_ws_.erase(ws->id());
             s->ws.reset();
-            if (fresh) {
+            if (!s->resumed) {
                 by_token_.erase(s->token);
                 sessions_.erase(s->id);
             }
+        };
+        if (!rtc::parse_sdp(join.offer_sdp, offer, error)) {
+            undo();
             fail("bad_offer", "the SDP offer cannot be used: " + error);
             return;
         }
         RtcServer::OfferError oe{};
         const std::uint64_t conn = rtc_->accept_offer(offer, s->answer, oe);
         if (conn == 0) {
-            const bool fresh = !s->resumed;
-            by_ws_.erase(ws->id());
-            s->ws.reset();
-            if (fresh) {
-                by_token_.erase(s->token);
-                sessions_.erase(s->id);
-            }
+            undo();
             if (oe == RtcServer::OfferError::TooManyHandshakes) {
                 fail("too_many_handshakes", "too many connections are being set up; retry in a few seconds");
             } else if (oe == RtcServer::OfferError::Full) {

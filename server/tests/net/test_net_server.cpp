@@ -61,14 +61,23 @@ std::string http_get(std::uint16_t port, const std::string& target) {
     return res.body();
 }
 
+using WebSocket = boost::beast::websocket::stream<boost::asio::ip::tcp::socket>;
+
+/// A WebSocket to the server's /ws, for raw signaling.
+std::unique_ptr<WebSocket> open_ws(boost::asio::io_context& io, std::uint16_t port) {
+    boost::asio::ip::tcp::resolver resolver(io);
+    auto ws = std::make_unique<WebSocket>(io);
+    boost::asio::connect(ws->next_layer(), resolver.resolve("127.0.0.1", std::to_string(port)));
+    ws->handshake("127.0.0.1", "/ws");
+    return ws;
+}
+
 /// Sends one signaling text message and returns the first reply.
 nlohmann::json signal_once(std::uint16_t port, const std::string& text) {
     namespace beast = boost::beast;
     boost::asio::io_context io;
-    boost::asio::ip::tcp::resolver resolver(io);
-    beast::websocket::stream<boost::asio::ip::tcp::socket> ws(io);
-    boost::asio::connect(ws.next_layer(), resolver.resolve("127.0.0.1", std::to_string(port)));
-    ws.handshake("127.0.0.1", "/ws");
+    auto wsp = open_ws(io, port);
+    WebSocket& ws = *wsp;
     ws.write(boost::asio::buffer(text));
     beast::flat_buffer buf;
     ws.read(buf);
@@ -258,10 +267,8 @@ TEST(NetServer, WebSocketTransportFallbackCarriesGameMessages) {
     Server s;
     namespace beast = boost::beast;
     boost::asio::io_context io;
-    boost::asio::ip::tcp::resolver resolver(io);
-    beast::websocket::stream<boost::asio::ip::tcp::socket> ws(io);
-    boost::asio::connect(ws.next_layer(), resolver.resolve("127.0.0.1", std::to_string(s.net.http_port())));
-    ws.handshake("127.0.0.1", "/ws");
+    auto wsp = open_ws(io, s.net.http_port());
+    WebSocket& ws = *wsp;
     ws.write(boost::asio::buffer(std::string(R"({"type":"join","name":"udpless","transport":"websocket"})")));
     beast::flat_buffer buf;
     ws.read(buf);
@@ -355,10 +362,8 @@ TEST(NetServer, SignalingFloodIsRateLimited) {
     Server s(c);
     namespace beast = boost::beast;
     boost::asio::io_context io;
-    boost::asio::ip::tcp::resolver resolver(io);
-    beast::websocket::stream<boost::asio::ip::tcp::socket> ws(io);
-    boost::asio::connect(ws.next_layer(), resolver.resolve("127.0.0.1", std::to_string(s.net.http_port())));
-    ws.handshake("127.0.0.1", "/ws"); // the upgrade takes one token
+    auto wsp = open_ws(io, s.net.http_port()); // the upgrade takes one token
+    WebSocket& ws = *wsp;
     // Each message gets exactly one reply: bad_request while allowed, rate_limited beyond.
     int bad = 0;
     int limited = 0;
