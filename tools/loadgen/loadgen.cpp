@@ -31,7 +31,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using mgs::net::RtcClient;
 
-double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+double ms_since(Clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
 
 struct Client {
     std::unique_ptr<RtcClient> rtc;
@@ -213,8 +215,8 @@ int main(int argc, char** argv) {
             }
         }
         drive_all(clients, fds, 1);
-        done = static_cast<std::size_t>(std::count_if(clients.begin(), clients.end(),
-                                                      [](const Client& c) { return c.handshake_ms >= 0 || c.failed; }));
+        done = static_cast<std::size_t>(std::count_if(
+            clients.begin(), clients.end(), [](const Client& c) { return c.handshake_ms >= 0 || c.failed; }));
         if (done == clients.size()) {
             break;
         }
@@ -272,8 +274,8 @@ int main(int argc, char** argv) {
                     std::uint32_t pid = 0;
                     double pt = 0;
                     std::size_t n = 0;
-                    if (e.type == mgs::rtc::ConnectionEvent::Type::Message && mgs::net::read_pong(e.data, pid, pt, n) &&
-                        pid == want) {
+                    if (e.type == mgs::rtc::ConnectionEvent::Type::Message &&
+                        mgs::net::read_pong(e.data, pid, pt, n) && pid == want) {
                         solo.push_back(static_cast<double>(c.rtc->now_us()) / 1000.0 - pt);
                         got = true;
                     }
@@ -289,17 +291,21 @@ int main(int argc, char** argv) {
         {"failed", failures + static_cast<int>(clients.size() - hs.size()) - failures},
         {"concurrency", concurrency},
         {"handshakes_per_s", hs.empty() ? 0.0 : static_cast<double>(hs.size()) / connect_s},
-        {"handshake_ms", {{"p50", percentile(hs, 50)}, {"p99", percentile(hs, 99)}, {"max", percentile(hs, 100)}}},
+        {"handshake_ms",
+         {{"p50", percentile(hs, 50)}, {"p99", percentile(hs, 99)}, {"max", percentile(hs, 100)}}},
         {"pings_sent", sent},
         {"pongs_received", pongs},
         {"rtt_ms_under_load", {{"p50", percentile(rtts, 50)}, {"p99", percentile(rtts, 99)}}},
-        {"rtt_ms_unreliable_single", {{"p50", percentile(solo, 50)}, {"p99", percentile(solo, 99)}, {"samples", solo.size()}}},
+        {"rtt_ms_unreliable_single",
+         {{"p50", percentile(solo, 50)}, {"p99", percentile(solo, 99)}, {"samples", solo.size()}}},
     };
     if (server_pid > 0 && !hs.empty()) {
         out["server_rss_kb_before"] = rss_before;
         out["server_rss_kb_after"] = rss_after;
-        out["server_kb_per_client"] = static_cast<double>(rss_after - rss_before) / static_cast<double>(hs.size());
-        out["server_cpu_ms_per_1000_messages"] = messages > 0 ? (cpu_after - cpu_before) * 1000.0 / messages : 0.0;
+        out["server_kb_per_client"] =
+            static_cast<double>(rss_after - rss_before) / static_cast<double>(hs.size());
+        out["server_cpu_ms_per_1000_messages"] =
+            messages > 0 ? (cpu_after - cpu_before) * 1000.0 / messages : 0.0;
     }
     if (!errors.empty()) out["errors"] = errors;
     std::cout << out.dump() << std::endl;

@@ -8,8 +8,8 @@
 //
 // Messages always start with "config: " and name the key (or variable, or flag) first, then the
 // problem, then where the value came from.
-#include <arpa/inet.h> // inet_pton: address validation
 #include "app/config.hpp"
+#include <arpa/inet.h> // inet_pton: address validation
 
 #include <CLI/CLI.hpp>
 #include <toml++/toml.h>
@@ -1049,7 +1049,8 @@ void apply_run_flags(ServerConfig& cfg, const CommandLine& cl) {
 
 bool is_ip(const std::string& text) {
     std::array<unsigned char, 16> buf{};
-    return inet_pton(AF_INET, text.c_str(), buf.data()) == 1 || inet_pton(AF_INET6, text.c_str(), buf.data()) == 1;
+    return inet_pton(AF_INET, text.c_str(), buf.data()) == 1 ||
+           inet_pton(AF_INET6, text.c_str(), buf.data()) == 1;
 }
 
 void validate_addresses(const ServerConfig& cfg) {

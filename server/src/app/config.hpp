@@ -42,9 +42,9 @@ struct ServerConfig {
     std::string bind_address = "0.0.0.0";
     int http_port = 8080;
     int udp_port = 8443;
-    std::string public_ip = "auto";        ///< comma-separated advertised addresses, or "auto"
+    std::string public_ip = "auto"; ///< comma-separated advertised addresses, or "auto"
     std::string static_dir = "client/dist";
-    int max_players = 1000;                ///< human players
+    int max_players = 1000; ///< human players
     int max_pending_handshakes = 256;
     int resume_grace_s = 30;
     int connect_timeout_s = 20;

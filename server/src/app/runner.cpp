@@ -174,7 +174,8 @@ net::NetConfig net_config(const ServerConfig& cfg) {
         }
         start = comma + 1;
     }
-    n.rtc.max_connections = static_cast<std::size_t>(cfg.max_players) + static_cast<std::size_t>(cfg.max_pending_handshakes);
+    n.rtc.max_connections =
+        static_cast<std::size_t>(cfg.max_players) + static_cast<std::size_t>(cfg.max_pending_handshakes);
     n.rtc.max_pending_handshakes = static_cast<std::size_t>(cfg.max_pending_handshakes);
     n.rtc.connect_timeout_ms = static_cast<std::uint64_t>(cfg.connect_timeout_s) * 1000;
     n.rtc.consent_timeout_ms = static_cast<std::uint64_t>(cfg.consent_timeout_s) * 1000;
@@ -207,7 +208,9 @@ int run_live(const ServerConfig& cfg, const std::atomic<bool>& stop) {
         net::GameRequest r;
         while (network.poll_request(r)) {
             if (r.type == net::GameRequest::Type::Join) {
-                const sim::Team team = r.team == 0 ? sim::Team::Red : r.team == 1 ? sim::Team::Blue : sim::Team::None;
+                const sim::Team team = r.team == 0   ? sim::Team::Red
+                                       : r.team == 1 ? sim::Team::Blue
+                                                     : sim::Team::None;
                 const sim::PlayerId id = sim.world().add_player(r.name.data(), false, team);
                 players[r.session] = id;
                 network.player_joined(r.session, id.index);

@@ -33,15 +33,15 @@ using error_code = boost::system::error_code;
 
 namespace {
 
-constexpr std::size_t kMaxHeaderBytes = 8 * 1024;
-constexpr std::size_t kMaxBodyBytes = 64 * 1024;
+constexpr std::size_t kMaxHeaderBytes = std::size_t{8} * 1024;
+constexpr std::size_t kMaxBodyBytes = std::size_t{64} * 1024;
 // Whole time allowed to receive one request (and to send one response): slow clients lose the slot.
 constexpr auto kRequestTimeout = std::chrono::seconds(30);
 // After a response that ends the connection, unread request bytes are drained for this long (at
 // most kLingerMaxBytes) so that closing does not reset the connection before the client has read
 // the response (a 413 while the client is still uploading, for instance).
 constexpr auto kLingerTimeout = std::chrono::seconds(1);
-constexpr std::size_t kLingerMaxBytes = 256 * 1024;
+constexpr std::size_t kLingerMaxBytes = std::size_t{256} * 1024;
 constexpr std::size_t kLingerChunkBytes = 4096;
 // stop(): how long WebSocket close handshakes may take before the sockets are dropped.
 constexpr auto kStopGrace = std::chrono::seconds(2);
@@ -305,7 +305,7 @@ struct WsSession::Impl {
 
     static Impl& of(WsSession& session) noexcept { return *session.impl_; }
 
-    void accept(http::request<http::string_body> req) {
+    void accept(const http::request<http::string_body>& req) {
         ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
         ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
             res.set(http::field::server, beast::string_view(kServerName.data(), kServerName.size()));
@@ -635,7 +635,7 @@ private:
         state_->http_sessions.erase(id_);
         auto ws = WsSession::Impl::create(state_, std::move(stream_), std::move(slot_), id_, remote_ip_,
                                           remote_port_, limit_key_);
-        WsSession::Impl::of(*ws).accept(std::move(req));
+        WsSession::Impl::of(*ws).accept(req);
     }
 
     void serve_static(std::string_view path, unsigned version, bool keep_alive, bool head) {
@@ -846,7 +846,10 @@ HttpServer::HttpServer(boost::asio::io_context& io, HttpConfig config, metrics::
 }
 
 HttpServer::~HttpServer() {
-    stop();
+    try {
+        stop();
+    } catch (...) { // NOLINT(bugprone-empty-catch): a destructor must not throw; sockets close anyway
+    }
 }
 
 bool HttpServer::start(std::string& error) {

@@ -1,7 +1,7 @@
 #include "net/net_server.hpp"
 
-#include "proto/game_generated.h"
 #include "net/signaling_message.hpp"
+#include "proto/game_generated.h"
 #include "rtc/sdp.hpp"
 
 #include <openssl/rand.h>
@@ -36,22 +36,27 @@ NetServer::NetServer(NetConfig config, metrics::Registry& metrics)
     : config_(std::move(config)), metrics_(metrics), timer_(io_), start_(std::chrono::steady_clock::now()) {
     http_ = std::make_unique<HttpServer>(io_, config_.http, metrics, static_cast<WsHandler&>(*this));
     rtc_ = std::make_unique<RtcServer>(io_, config_.rtc, metrics, static_cast<RtcHandler&>(*this));
-    signaling_errors_ = &metrics.counter("mgs_signaling_errors_total", "Signaling requests answered with an error");
+    signaling_errors_ =
+        &metrics.counter("mgs_signaling_errors_total", "Signaling requests answered with an error");
     messages_in_ = &metrics.counter("mgs_messages_received_total", "Game messages received from clients");
-    messages_dropped_ =
-        &metrics.counter("mgs_messages_dropped_total", "Game messages dropped (malformed, unknown or too large)");
+    messages_dropped_ = &metrics.counter("mgs_messages_dropped_total",
+                                         "Game messages dropped (malformed, unknown or too large)");
     resumes_ = &metrics.counter("mgs_resumes_total", "Sessions resumed with their token");
-    sessions_gauge_ = &metrics.gauge("mgs_sessions", "Sessions with a player, connected or within their grace");
+    sessions_gauge_ =
+        &metrics.gauge("mgs_sessions", "Sessions with a player, connected or within their grace");
 }
 
-NetServer::~NetServer() { stop(); }
+NetServer::~NetServer() {
+    stop();
+}
 
 void NetServer::add_route(std::string path, std::string content_type, std::function<std::string()> body) {
     http_->add_route(std::move(path), std::move(content_type), std::move(body));
 }
 
 std::int64_t NetServer::now_ms() const {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start_).count();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start_)
+        .count();
 }
 
 bool NetServer::start(std::string& error) {
@@ -103,8 +108,8 @@ void NetServer::player_joined(std::uint32_t session, std::uint32_t player_id) no
 }
 
 std::size_t NetServer::players() const {
-    return static_cast<std::size_t>(
-        std::count_if(sessions_.begin(), sessions_.end(), [](const auto& kv) { return !kv.second.spectator; }));
+    return static_cast<std::size_t>(std::count_if(sessions_.begin(), sessions_.end(),
+                                                  [](const auto& kv) { return !kv.second.spectator; }));
 }
 
 NetServer::Session* NetServer::session_by_conn(std::uint64_t conn) {
@@ -165,7 +170,7 @@ void NetServer::handle_join(const std::shared_ptr<WsSession>& ws, JoinRequest& j
         signaling_errors_->inc();
         ws->send_text(make_error_message(code, message));
     };
-    if (by_ws_.count(ws->id()) != 0) {
+    if (by_ws_.contains(ws->id())) {
         fail("bad_request", "this connection has already joined");
         return;
     }
@@ -200,7 +205,7 @@ void NetServer::handle_join(const std::shared_ptr<WsSession>& ws, JoinRequest& j
         fresh.id = id;
         fresh.token = make_token();
         fresh.name = join.name;
-        fresh.team = join.team == "red" ? 0 : join.team == "blue" ? 1 : -1;
+        fresh.team = static_cast<std::int8_t>(join.team == "red" ? 0 : join.team == "blue" ? 1 : -1);
         fresh.spectator = join.spectate;
         by_token_[fresh.token] = id;
         s = &sessions_.emplace(id, std::move(fresh)).first->second;
@@ -313,7 +318,8 @@ void NetServer::on_rtc_connected(std::uint64_t conn) {
     rtc_->open_channel(conn, state);
 }
 
-void NetServer::on_rtc_channel_open(std::uint64_t /*conn*/, std::uint16_t /*channel*/, std::string_view /*label*/) {
+void NetServer::on_rtc_channel_open(std::uint64_t /*conn*/, std::uint16_t /*channel*/,
+                                    std::string_view /*label*/) {
     // Any channel may carry Pings; `events` and `state` carry the game protocol (issue 5).
     (void)kEventsLabel;
 }
@@ -382,7 +388,8 @@ void NetServer::end_session(std::uint32_t id, bool tell_game) {
     sessions_gauge_->set(static_cast<double>(players()));
 }
 
-bool NetServer::handle_game_message(Session& s, std::span<const std::uint8_t> data, std::vector<std::uint8_t>& reply) {
+bool NetServer::handle_game_message(Session& s, std::span<const std::uint8_t> data,
+                                    std::vector<std::uint8_t>& reply) {
     messages_in_->inc();
     flatbuffers::Verifier verifier(data.data(), data.size(), 64, 10'000);
     if (!proto::VerifyEnvelopeBuffer(verifier)) {
@@ -392,14 +399,16 @@ bool NetServer::handle_game_message(Session& s, std::span<const std::uint8_t> da
     }
     const proto::Envelope* env = proto::GetEnvelope(data.data());
     if (const proto::Ping* ping = env->message_as_Ping()) {
-        flatbuffers::FlatBufferBuilder b(128 + (ping->payload() ? ping->payload()->size() : 0));
+        flatbuffers::FlatBufferBuilder b(128 + (ping->payload() != nullptr ? ping->payload()->size() : 0));
         flatbuffers::Offset<flatbuffers::Vector<std::uint8_t>> payload;
         if (ping->payload() != nullptr) {
             // Echo what fits the path's message limit (with room for the envelope).
             const std::size_t room = s.max_message_size > 128 ? s.max_message_size - 128 : 0;
-            payload = b.CreateVector(ping->payload()->data(), std::min<std::size_t>(ping->payload()->size(), room));
+            payload =
+                b.CreateVector(ping->payload()->data(), std::min<std::size_t>(ping->payload()->size(), room));
         }
-        const auto pong = proto::CreatePong(b, ping->id(), ping->client_time_ms(), static_cast<double>(now_ms()), payload);
+        const auto pong =
+            proto::CreatePong(b, ping->id(), ping->client_time_ms(), static_cast<double>(now_ms()), payload);
         b.Finish(proto::CreateEnvelope(b, proto::Message::Pong, pong.Union()));
         reply.assign(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
         return true;

@@ -37,9 +37,9 @@ namespace mgs::net {
 struct NetConfig {
     HttpConfig http;
     RtcServerConfig rtc;
-    std::size_t max_clients = 1000;       // players connected or within their resume grace
+    std::size_t max_clients = 1000; // players connected or within their resume grace
     std::uint32_t resume_grace_s = 30;
-    std::uint32_t max_violations = 20;    // malformed game messages before a client is dropped
+    std::uint32_t max_violations = 20; // malformed game messages before a client is dropped
 };
 
 /// A request from the network to the simulation.
@@ -47,9 +47,9 @@ struct GameRequest {
     enum class Type : std::uint8_t { Join, Leave };
     Type type = Type::Join;
     std::uint32_t session = 0;
-    std::uint32_t player_id = 0;       // Leave
-    std::int8_t team = -1;             // Join: -1 auto, 0 red, 1 blue
-    std::array<char, 64> name{};       // Join: NUL-terminated UTF-8
+    std::uint32_t player_id = 0; // Leave
+    std::int8_t team = -1;       // Join: -1 auto, 0 red, 1 blue
+    std::array<char, 64> name{}; // Join: NUL-terminated UTF-8
 };
 
 class NetServer final : private WsHandler, private RtcHandler {
@@ -89,12 +89,12 @@ private:
         std::uint32_t player_id = 0;
         bool has_player = false;
         bool websocket_transport = false;
-        std::uint64_t conn = 0;                 // RtcServer connection, 0 when none
-        std::shared_ptr<WsSession> ws;          // signaling (and data, for the WebSocket transport)
+        std::uint64_t conn = 0;        // RtcServer connection, 0 when none
+        std::shared_ptr<WsSession> ws; // signaling (and data, for the WebSocket transport)
         bool online = false;
         std::int64_t offline_since_ms = 0;
         bool answer_pending = false;
-        std::string answer;                     // sent once the player exists
+        std::string answer; // sent once the player exists
         bool resumed = false;
         std::uint32_t violations = 0;
         std::uint32_t max_message_size = 0;
@@ -113,11 +113,12 @@ private:
     void on_rtc_disconnected(std::uint64_t conn, rtc::DisconnectReason reason, bool was_connected) override;
 
     void handle_join(const std::shared_ptr<WsSession>& ws, JoinRequest& join);
-    void send_answer(Session& s);
+    static void send_answer(Session& s);
     void go_offline(Session& s);
     void end_session(std::uint32_t id, bool tell_game);
     /// A game message from a client; returns the reply to send on the same path, if any.
-    bool handle_game_message(Session& s, std::span<const std::uint8_t> data, std::vector<std::uint8_t>& reply);
+    bool handle_game_message(Session& s, std::span<const std::uint8_t> data,
+                             std::vector<std::uint8_t>& reply);
     void on_tick();
     [[nodiscard]] std::int64_t now_ms() const;
     [[nodiscard]] std::size_t players() const;

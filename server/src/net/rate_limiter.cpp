@@ -47,17 +47,17 @@ bool RateLimiter::allow(std::string_view key, std::int64_t now_ms) {
 }
 
 std::string rate_limit_key(std::string_view ip) {
-    const std::string text(ip);
+    std::string text(ip);
     std::array<unsigned char, 16> bytes{};
     if (inet_pton(AF_INET, text.c_str(), bytes.data()) == 1) {
-        return std::string(reinterpret_cast<const char*>(bytes.data()), 4);
+        return {reinterpret_cast<const char*>(bytes.data()), 4};
     }
     if (inet_pton(AF_INET6, text.c_str(), bytes.data()) == 1) {
         constexpr std::array<unsigned char, 12> kV4Mapped{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
         if (std::equal(kV4Mapped.begin(), kV4Mapped.end(), bytes.begin())) {
-            return std::string(reinterpret_cast<const char*>(bytes.data() + 12), 4);
+            return {reinterpret_cast<const char*>(bytes.data() + 12), 4};
         }
-        return std::string(reinterpret_cast<const char*>(bytes.data()), 8);
+        return {reinterpret_cast<const char*>(bytes.data()), 8};
     }
     return text;
 }

@@ -46,7 +46,8 @@ RtcClient::~RtcClient() {
 
 std::uint64_t RtcClient::now_us() const {
     return static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start_).count());
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start_)
+            .count());
 }
 
 bool RtcClient::signal(const Options& options, Answer& answer, std::string& error) {
@@ -75,8 +76,8 @@ bool RtcClient::signal(const Options& options, Answer& answer, std::string& erro
     host.type = "host";
     offer.candidates.push_back(host);
 
-    nlohmann::json join = {{"type", "join"}, {"name", options.name}, {"team", "auto"},
-                           {"offer", rtc::write_sdp(offer, true)}};
+    nlohmann::json join = {
+        {"type", "join"}, {"name", options.name}, {"team", "auto"}, {"offer", rtc::write_sdp(offer, true)}};
     if (!options.resume_token.empty()) {
         join["resume"] = options.resume_token;
     }
@@ -89,7 +90,8 @@ bool RtcClient::signal(const Options& options, Answer& answer, std::string& erro
         boost::asio::io_context io;
         boost::asio::ip::tcp::resolver resolver(io);
         beast::websocket::stream<boost::asio::ip::tcp::socket> ws(io);
-        boost::asio::connect(ws.next_layer(), resolver.resolve(options.host, std::to_string(options.http_port)));
+        boost::asio::connect(ws.next_layer(),
+                             resolver.resolve(options.host, std::to_string(options.http_port)));
         ws.handshake(options.host, "/ws");
         ws.write(boost::asio::buffer(join.dump()));
         beast::flat_buffer buf;
@@ -154,7 +156,8 @@ void RtcClient::drive() {
     for (;;) {
         sockaddr_in from{};
         socklen_t len = sizeof from;
-        const ssize_t n = ::recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &len);
+        const ssize_t n =
+            ::recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &len);
         if (n <= 0) {
             break;
         }
@@ -171,7 +174,9 @@ void RtcClient::drive() {
     flush();
 }
 
-bool RtcClient::poll_event(rtc::ConnectionEvent& out) { return conn_ && conn_->poll_event(out); }
+bool RtcClient::poll_event(rtc::ConnectionEvent& out) {
+    return conn_ && conn_->poll_event(out);
+}
 
 int RtcClient::open_channel(const rtc::ChannelOptions& options) {
     const int ch = conn_ ? conn_->open_channel(options) : -1;
@@ -196,7 +201,9 @@ void RtcClient::close() {
     }
 }
 
-std::uint64_t RtcClient::next_timeout_us() const { return conn_ ? conn_->next_timeout_us() : UINT64_MAX; }
+std::uint64_t RtcClient::next_timeout_us() const {
+    return conn_ ? conn_->next_timeout_us() : UINT64_MAX;
+}
 
 std::vector<std::uint8_t> make_ping(std::uint32_t id, double client_time_ms, std::size_t payload_bytes) {
     flatbuffers::FlatBufferBuilder b(64 + payload_bytes);
@@ -204,13 +211,15 @@ std::vector<std::uint8_t> make_ping(std::uint32_t id, double client_time_ms, std
     for (std::size_t i = 0; i < payload_bytes; ++i) {
         payload[i] = static_cast<std::uint8_t>(i * 7 + id);
     }
-    const auto p = payload_bytes > 0 ? b.CreateVector(payload) : flatbuffers::Offset<flatbuffers::Vector<std::uint8_t>>();
+    const auto p = payload_bytes > 0 ? b.CreateVector(payload)
+                                     : flatbuffers::Offset<flatbuffers::Vector<std::uint8_t>>();
     const auto ping = proto::CreatePing(b, id, client_time_ms, p);
     b.Finish(proto::CreateEnvelope(b, proto::Message::Ping, ping.Union()));
     return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
 }
 
-bool read_pong(std::span<const std::uint8_t> data, std::uint32_t& id, double& client_time_ms, std::size_t& payload_bytes) {
+bool read_pong(std::span<const std::uint8_t> data, std::uint32_t& id, double& client_time_ms,
+               std::size_t& payload_bytes) {
     flatbuffers::Verifier v(data.data(), data.size());
     if (!proto::VerifyEnvelopeBuffer(v)) {
         return false;
@@ -224,7 +233,8 @@ bool read_pong(std::span<const std::uint8_t> data, std::uint32_t& id, double& cl
     payload_bytes = pong->payload() != nullptr ? pong->payload()->size() : 0;
     if (pong->payload() != nullptr) {
         for (std::size_t i = 0; i < payload_bytes; ++i) {
-            if (pong->payload()->Get(static_cast<flatbuffers::uoffset_t>(i)) != static_cast<std::uint8_t>(i * 7 + id)) {
+            if (pong->payload()->Get(static_cast<flatbuffers::uoffset_t>(i)) !=
+                static_cast<std::uint8_t>(i * 7 + id)) {
                 return false; // echoed payload corrupted
             }
         }

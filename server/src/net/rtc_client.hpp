@@ -67,8 +67,10 @@ private:
 };
 
 /// Builds a Ping envelope (id, client time, payload), as clients send it.
-[[nodiscard]] std::vector<std::uint8_t> make_ping(std::uint32_t id, double client_time_ms, std::size_t payload_bytes);
+[[nodiscard]] std::vector<std::uint8_t> make_ping(std::uint32_t id, double client_time_ms,
+                                                  std::size_t payload_bytes);
 /// Reads a Pong envelope; false when `data` is not a valid Pong.
-bool read_pong(std::span<const std::uint8_t> data, std::uint32_t& id, double& client_time_ms, std::size_t& payload_bytes);
+bool read_pong(std::span<const std::uint8_t> data, std::uint32_t& id, double& client_time_ms,
+               std::size_t& payload_bytes);
 
 } // namespace mgs::net

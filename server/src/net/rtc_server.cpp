@@ -23,8 +23,8 @@ constexpr std::size_t kBatch = 64;         // datagrams per recvmmsg / sendmmsg
 constexpr std::size_t kMaxDatagram = 2048; // larger datagrams are truncated, then dropped
 constexpr auto kTimerPeriod = std::chrono::milliseconds(5);
 
-constexpr const char* kDropReasons[] = {"unknown_address", "not_webrtc", "bad_stun", "unauthenticated", "bad_dtls",
-                                        "oversize"};
+constexpr const char* kDropReasons[] = {"unknown_address", "not_webrtc", "bad_stun",
+                                        "unauthenticated", "bad_dtls",   "oversize"};
 
 rtc::Address from_sockaddr(const sockaddr_storage& ss) {
     rtc::Address a;
@@ -101,14 +101,15 @@ RtcServer::RtcServer(boost::asio::io_context& io, RtcServerConfig config, metric
     bytes_out_ = &metrics.counter("mgs_bytes_sent_total", "UDP payload bytes sent on the WebRTC port");
     packets_in_ = &metrics.counter("mgs_packets_received_total", "UDP datagrams received on the WebRTC port");
     packets_out_ = &metrics.counter("mgs_packets_sent_total", "UDP datagrams sent on the WebRTC port");
-    handshakes_ = &metrics.counter("mgs_handshakes_total", "WebRTC connections that reached open data channels");
+    handshakes_ =
+        &metrics.counter("mgs_handshakes_total", "WebRTC connections that reached open data channels");
     handshake_failures_ =
         &metrics.counter("mgs_handshake_failures_total", "WebRTC connections that ended before they were up");
     connected_gauge_ = &metrics.gauge("mgs_clients_connected", "WebRTC connections that are up");
     pending_gauge_ = &metrics.gauge("mgs_handshakes_pending", "WebRTC connections offered and not yet up");
     for (const char* r : kDropReasons) {
-        batch_->drops[r] = &metrics.counter("mgs_udp_dropped_total", "UDP datagrams dropped, by reason",
-                                            {{"reason", r}});
+        batch_->drops[r] =
+            &metrics.counter("mgs_udp_dropped_total", "UDP datagrams dropped, by reason", {{"reason", r}});
     }
     for (std::size_t i = 0; i < kBatch; ++i) {
         batch_->rx_iov[i] = {batch_->rx[i].data(), kMaxDatagram};
@@ -117,13 +118,21 @@ RtcServer::RtcServer(boost::asio::io_context& io, RtcServerConfig config, metric
     }
 }
 
-RtcServer::~RtcServer() { stop(); }
+RtcServer::~RtcServer() {
+    try {
+        stop();
+    } catch (...) { // NOLINT(bugprone-empty-catch): a destructor must not throw
+    }
+}
 
-const rtc::Fingerprint& RtcServer::fingerprint() const { return cert_->fingerprint(); }
+const rtc::Fingerprint& RtcServer::fingerprint() const {
+    return cert_->fingerprint();
+}
 
 std::uint64_t RtcServer::now_us() const {
     return static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start_).count());
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start_)
+            .count());
 }
 
 bool RtcServer::start(std::string& error) {
@@ -147,7 +156,8 @@ bool RtcServer::start(std::string& error) {
         socket_.bind(ep, ec);
     }
     if (ec) {
-        error = "cannot bind UDP " + config_.bind_address + ":" + std::to_string(config_.port) + ": " + ec.message();
+        error = "cannot bind UDP " + config_.bind_address + ":" + std::to_string(config_.port) + ": " +
+                ec.message();
         return false;
     }
     socket_.non_blocking(true, ec);
@@ -230,7 +240,7 @@ std::uint64_t RtcServer::accept_offer(const rtc::SessionDescription& offer, std:
     cc.server = true;
     do {
         cc.local.ufrag = random_token(8); // RFC 8445 sec. 5.3: at least 24 bits of randomness
-    } while (by_ufrag_.count(cc.local.ufrag) != 0);
+    } while (by_ufrag_.contains(cc.local.ufrag));
     cc.local.pwd = random_token(24); // at least 128 bits
     cc.remote.ufrag = offer.ice_ufrag;
     cc.remote.pwd = offer.ice_pwd;
@@ -284,7 +294,8 @@ int RtcServer::open_channel(std::uint64_t conn, const rtc::ChannelOptions& optio
     return ch;
 }
 
-bool RtcServer::send(std::uint64_t conn, std::uint16_t channel, std::span<const std::uint8_t> data, bool binary) {
+bool RtcServer::send(std::uint64_t conn, std::uint16_t channel, std::span<const std::uint8_t> data,
+                     bool binary) {
     auto it = conns_.find(conn);
     if (it == conns_.end()) {
         return false;
@@ -370,8 +381,8 @@ void RtcServer::route(const rtc::Address& from, std::span<const std::uint8_t> by
         }
         const std::string_view user = msg.username;
         const auto colon = user.find(':');
-        auto owner =
-            colon == std::string_view::npos ? by_ufrag_.end() : by_ufrag_.find(std::string(user.substr(0, colon)));
+        auto owner = colon == std::string_view::npos ? by_ufrag_.end()
+                                                     : by_ufrag_.find(std::string(user.substr(0, colon)));
         if (owner == by_ufrag_.end()) {
             drop("unknown_address");
             return;
@@ -535,7 +546,8 @@ void RtcServer::flush_sends() {
     std::size_t sent = 0;
     const int fd = socket_.native_handle();
     while (sent < batch_->tx_count && socket_.is_open()) {
-        const int n = sendmmsg(fd, batch_->tx_msg.data() + sent, static_cast<unsigned>(batch_->tx_count - sent), 0);
+        const int n =
+            sendmmsg(fd, batch_->tx_msg.data() + sent, static_cast<unsigned>(batch_->tx_count - sent), 0);
         if (n <= 0) {
             if (errno == EINTR) {
                 continue;
@@ -554,6 +566,8 @@ void RtcServer::flush_sends() {
     batch_->tx_count = 0;
 }
 
-void RtcServer::drop(const char* reason) { batch_->drops[reason]->inc(); }
+void RtcServer::drop(const char* reason) {
+    batch_->drops[reason]->inc();
+}
 
 } // namespace mgs::net

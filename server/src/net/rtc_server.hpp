@@ -35,13 +35,13 @@ namespace mgs::net {
 
 struct RtcServerConfig {
     std::string bind_address = "0.0.0.0";
-    std::uint16_t port = 8443;                   // 0 = ephemeral (tests)
-    std::vector<std::string> public_ips;         // advertised host candidates; empty = the bind address
+    std::uint16_t port = 8443;           // 0 = ephemeral (tests)
+    std::vector<std::string> public_ips; // advertised host candidates; empty = the bind address
     std::size_t max_connections = 5000;
-    std::size_t max_pending_handshakes = 256;    // connections offered but not yet up
+    std::size_t max_pending_handshakes = 256; // connections offered but not yet up
     std::uint64_t connect_timeout_ms = 20'000;
     std::uint64_t consent_timeout_ms = 30'000;
-    std::uint32_t max_message_size = 65536;      // a=max-message-size we advertise
+    std::uint32_t max_message_size = 65536; // a=max-message-size we advertise
 };
 
 /// What the RTC server reports. Called on the network thread.
@@ -53,12 +53,14 @@ public:
     virtual void on_rtc_message(std::uint64_t conn, std::uint16_t channel, std::span<const std::uint8_t> data,
                                 bool binary) = 0;
     /// Final; the id is dead afterwards.
-    virtual void on_rtc_disconnected(std::uint64_t conn, rtc::DisconnectReason reason, bool was_connected) = 0;
+    virtual void on_rtc_disconnected(std::uint64_t conn, rtc::DisconnectReason reason,
+                                     bool was_connected) = 0;
 };
 
 class RtcServer {
 public:
-    RtcServer(boost::asio::io_context& io, RtcServerConfig config, metrics::Registry& metrics, RtcHandler& handler);
+    RtcServer(boost::asio::io_context& io, RtcServerConfig config, metrics::Registry& metrics,
+              RtcHandler& handler);
     ~RtcServer();
     RtcServer(const RtcServer&) = delete;
     RtcServer& operator=(const RtcServer&) = delete;
@@ -72,11 +74,13 @@ public:
     enum class OfferError : std::uint8_t { None, Full, TooManyHandshakes, BadOffer };
     /// Creates a connection for a client's offer and writes our answer. Returns the connection id
     /// (0 on error, with `error` set).
-    std::uint64_t accept_offer(const rtc::SessionDescription& offer, std::string& answer_sdp, OfferError& error);
+    std::uint64_t accept_offer(const rtc::SessionDescription& offer, std::string& answer_sdp,
+                               OfferError& error);
     /// Opens a channel from our side; -1 when not possible.
     int open_channel(std::uint64_t conn, const rtc::ChannelOptions& options);
     /// Sends on a channel; false when the connection or channel is gone or the message too big.
-    bool send(std::uint64_t conn, std::uint16_t channel, std::span<const std::uint8_t> data, bool binary = true);
+    bool send(std::uint64_t conn, std::uint16_t channel, std::span<const std::uint8_t> data,
+              bool binary = true);
     /// Closes a connection; on_rtc_disconnected(Closed) follows.
     void close(std::uint64_t conn);
     [[nodiscard]] std::size_t connections() const noexcept { return conns_.size(); }
@@ -103,7 +107,7 @@ private:
     void flush_sends();
     void drop(const char* reason);
     void remove(std::uint64_t id);
-    std::string random_token(std::size_t chars);
+    static std::string random_token(std::size_t chars);
 
     boost::asio::io_context& io_;
     RtcServerConfig config_;

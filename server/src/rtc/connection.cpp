@@ -9,12 +9,14 @@ namespace mgs::rtc {
 
 namespace {
 
-constexpr std::size_t kMaxValidated = 4;               // addresses a peer may use at once
-constexpr std::uint64_t kCheckRetransmitUs = 200'000;  // client role: unanswered check
-constexpr std::uint32_t kOurMaxMessageSize = 262144;   // a=max-message-size we advertise
+constexpr std::size_t kMaxValidated = 4;              // addresses a peer may use at once
+constexpr std::uint64_t kCheckRetransmitUs = 200'000; // client role: unanswered check
+constexpr std::uint32_t kOurMaxMessageSize = 262144;  // a=max-message-size we advertise
 
 // RFC 7983 sec. 7: the first byte tells STUN (0..3) from DTLS (20..63).
-bool is_dtls(std::span<const std::uint8_t> b) noexcept { return !b.empty() && b[0] >= 20 && b[0] <= 63; }
+bool is_dtls(std::span<const std::uint8_t> b) noexcept {
+    return !b.empty() && b[0] >= 20 && b[0] <= 63;
+}
 
 ConnectionEvent make_event(ConnectionEvent::Type type, std::uint16_t channel = 0, bool binary = true,
                            DisconnectReason reason = DisconnectReason::None) {
@@ -48,7 +50,8 @@ const char* to_string(DisconnectReason r) noexcept {
     return "unknown";
 }
 
-Connection::Connection(std::shared_ptr<const DtlsCertificate> cert, ConnectionConfig config, std::uint64_t now_us)
+Connection::Connection(std::shared_ptr<const DtlsCertificate> cert, ConnectionConfig config,
+                       std::uint64_t now_us)
     : cert_(cert), config_(std::move(config)),
       dtls_(std::move(cert), config_.server, config_.remote_fingerprint, *this, config_.dtls),
       channels_(config_.sctp.max_streams), now_us_(now_us), created_us_(now_us), last_consent_us_(now_us) {
@@ -68,7 +71,8 @@ Connection::~Connection() {
 
 // --- Input -----------------------------------------------------------------------------------
 
-void Connection::handle_datagram(std::uint64_t now_us, const Address& from, std::span<const std::uint8_t> bytes) {
+void Connection::handle_datagram(std::uint64_t now_us, const Address& from,
+                                 std::span<const std::uint8_t> bytes) {
     now_us_ = now_us;
     if (state_ == State::Closed) {
         return;
@@ -109,9 +113,9 @@ void Connection::handle_stun(std::uint64_t now_us, const Address& from, std::spa
         // USERNAME is "<our ufrag>:<peer ufrag>" (RFC 8445 sec. 7.2.2).
         const std::string_view user = msg.username;
         const std::string& ours = config_.local.ufrag;
-        const bool user_ok = user.size() > ours.size() && user.substr(0, ours.size()) == ours &&
-                             user[ours.size()] == ':' &&
-                             (config_.remote.ufrag.empty() || user.substr(ours.size() + 1) == config_.remote.ufrag);
+        const bool user_ok =
+            user.size() > ours.size() && user.substr(0, ours.size()) == ours && user[ours.size()] == ':' &&
+            (config_.remote.ufrag.empty() || user.substr(ours.size() + 1) == config_.remote.ufrag);
         if (!user_ok || !verify_message_integrity(bytes, msg, config_.local.pwd)) {
             ++stats_.stun_rejected; // unauthenticated: no answer, no state (spoofing costs us nothing)
             return;
@@ -150,8 +154,9 @@ void Connection::validate(std::uint64_t now_us, const Address& from, bool nomina
     Validated* v = find_validated(from);
     if (v == nullptr) {
         if (validated_.size() == kMaxValidated) {
-            auto oldest = std::min_element(validated_.begin(), validated_.end(),
-                                           [](const Validated& a, const Validated& b) { return a.last_us < b.last_us; });
+            auto oldest = std::min_element(
+                validated_.begin(), validated_.end(),
+                [](const Validated& a, const Validated& b) { return a.last_us < b.last_us; });
             ConnectionEvent e;
             e.type = ConnectionEvent::Type::AddressRemoved;
             e.address = oldest->address;
@@ -186,13 +191,14 @@ void Connection::send_check(std::uint64_t now_us) {
     // unique enough within one connection.
     ++check_counter_;
     for (std::size_t i = 0; i < check_txid_.size(); ++i) {
-        check_txid_[i] = static_cast<std::uint8_t>((check_counter_ * 0x9E3779B97F4A7C15ULL) >> ((i % 8) * 8)) ^
-                         static_cast<std::uint8_t>(i * 31 + config_.local.ufrag.size());
+        check_txid_[i] =
+            static_cast<std::uint8_t>((check_counter_ * 0x9E3779B97F4A7C15ULL) >> ((i % 8) * 8)) ^
+            static_cast<std::uint8_t>(i * 31 + config_.local.ufrag.size());
     }
     const std::string username = config_.remote.ufrag + ":" + config_.local.ufrag;
     std::array<std::uint8_t, 256> out{};
-    const std::size_t n = build_binding_request(out, check_txid_, username, config_.remote.pwd, 0x6E0001FF, true,
-                                                0x1234567890ABCDEFULL ^ check_counter_, true);
+    const std::size_t n = build_binding_request(out, check_txid_, username, config_.remote.pwd, 0x6E0001FF,
+                                                true, 0x1234567890ABCDEFULL ^ check_counter_, true);
     if (n > 0) {
         push_transmit(config_.remote_address, {out.data(), n});
     }
@@ -273,7 +279,9 @@ void Connection::on_dtls_data(std::span<const std::uint8_t> bytes) {
     }
 }
 
-void Connection::sctp_emit_packet(std::span<const std::uint8_t> packet) { dtls_.send(packet); }
+void Connection::sctp_emit_packet(std::span<const std::uint8_t> packet) {
+    dtls_.send(packet);
+}
 
 void Connection::sctp_on_state(bool up) {
     if (up) {
@@ -349,7 +357,8 @@ int Connection::open_channel(const ChannelOptions& options) {
         if (options.max_retransmits < 0) {
             open.type = options.ordered ? ChannelType::Reliable : ChannelType::ReliableUnordered;
         } else {
-            open.type = options.ordered ? ChannelType::PartialReliableRexmit : ChannelType::PartialReliableRexmitUnordered;
+            open.type = options.ordered ? ChannelType::PartialReliableRexmit
+                                        : ChannelType::PartialReliableRexmitUnordered;
             open.reliability = static_cast<std::uint32_t>(options.max_retransmits);
         }
         const auto stream = static_cast<std::uint16_t>(s);
@@ -371,7 +380,8 @@ bool Connection::send(std::uint16_t channel, std::span<const std::uint8_t> data,
     const Channel& ch = channels_[channel];
     // RFC 8832 sec. 6: until the ACK arrives, send ordered so data cannot overtake the OPEN.
     const bool unordered = !ch.ordered && (ch.acked || !ch.ours);
-    const bool ok = sctp_->send(channel, binary ? Ppid::Binary : Ppid::String, data, unordered, ch.max_retransmits);
+    const bool ok =
+        sctp_->send(channel, binary ? Ppid::Binary : Ppid::String, data, unordered, ch.max_retransmits);
     if (ok) {
         ++stats_.messages_out;
     }
@@ -418,7 +428,8 @@ void Connection::disconnect(DisconnectReason reason) {
 }
 
 std::uint32_t Connection::max_message_size() const noexcept {
-    std::uint32_t remote = config_.remote_max_message_size == 0 ? kOurMaxMessageSize : config_.remote_max_message_size;
+    std::uint32_t remote =
+        config_.remote_max_message_size == 0 ? kOurMaxMessageSize : config_.remote_max_message_size;
     return std::min({remote, kOurMaxMessageSize, config_.sctp.max_message_size});
 }
 

@@ -50,9 +50,9 @@ struct ConnectionConfig {
     SctpConfig sctp;
     DtlsTiming dtls;
     std::uint32_t remote_max_message_size = 65536; // the peer's a=max-message-size
-    std::uint64_t connect_timeout_us = 20'000'000;  // creation to SCTP up
-    std::uint64_t consent_timeout_us = 30'000'000;  // no authenticated STUN for this long: gone (RFC 7675)
-    std::uint64_t check_interval_us = 2'000'000;    // client role: consent checks
+    std::uint64_t connect_timeout_us = 20'000'000; // creation to SCTP up
+    std::uint64_t consent_timeout_us = 30'000'000; // no authenticated STUN for this long: gone (RFC 7675)
+    std::uint64_t check_interval_us = 2'000'000;   // client role: consent checks
 };
 
 struct ChannelOptions {
@@ -64,12 +64,12 @@ struct ChannelOptions {
 
 enum class DisconnectReason : std::uint8_t {
     None,
-    Closed,              // close() was called
-    PeerClosed,          // DTLS close_notify from the peer
-    SctpClosed,          // SCTP ABORT or SHUTDOWN from the peer, or the association failed
-    ConsentExpired,      // no authenticated STUN within consent_timeout_us
-    ConnectTimeout,      // not connected within connect_timeout_us
-    HandshakeFailed,     // DTLS failure, e.g. wrong fingerprint
+    Closed,          // close() was called
+    PeerClosed,      // DTLS close_notify from the peer
+    SctpClosed,      // SCTP ABORT or SHUTDOWN from the peer, or the association failed
+    ConsentExpired,  // no authenticated STUN within consent_timeout_us
+    ConnectTimeout,  // not connected within connect_timeout_us
+    HandshakeFailed, // DTLS failure, e.g. wrong fingerprint
 };
 
 [[nodiscard]] const char* to_string(DisconnectReason r) noexcept;
@@ -106,7 +106,7 @@ struct ConnectionStats {
     std::uint64_t dtls_bad_records = 0;
     std::uint64_t messages_in = 0;
     std::uint64_t messages_out = 0;
-    std::uint64_t messages_dropped = 0;     // unknown channel, too large
+    std::uint64_t messages_dropped = 0; // unknown channel, too large
 };
 
 class Connection final : private DatagramSink, private SctpHandler {
@@ -207,10 +207,10 @@ private:
     std::uint64_t now_us_ = 0;
     std::uint64_t created_us_ = 0;
     std::uint64_t last_consent_us_ = 0;
-    std::uint64_t next_check_us_ = 0;       // client role
+    std::uint64_t next_check_us_ = 0; // client role
     std::array<std::uint8_t, 12> check_txid_{};
     std::uint64_t check_counter_ = 0;
-    bool checked_ = false;                  // client role: got a valid response
+    bool checked_ = false; // client role: got a valid response
     std::vector<QueuedEvent> events_;
     std::vector<std::uint8_t> event_bytes_;
     std::size_t event_read_ = 0;

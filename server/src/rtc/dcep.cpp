@@ -4,7 +4,9 @@ namespace mgs::rtc {
 
 namespace {
 
-std::uint16_t be16(const std::uint8_t* p) { return static_cast<std::uint16_t>((p[0] << 8) | p[1]); }
+std::uint16_t be16(const std::uint8_t* p) {
+    return static_cast<std::uint16_t>((p[0] << 8) | p[1]);
+}
 std::uint32_t be32(const std::uint8_t* p) {
     return (static_cast<std::uint32_t>(p[0]) << 24) | (static_cast<std::uint32_t>(p[1]) << 16) |
            (static_cast<std::uint32_t>(p[2]) << 8) | p[3];
@@ -79,6 +81,8 @@ std::vector<std::uint8_t> build_dcep_open(const DcepOpen& open) {
     return out;
 }
 
-bool is_dcep_ack(std::span<const std::uint8_t> data) noexcept { return data.size() >= 1 && data[0] == kDcepAck; }
+bool is_dcep_ack(std::span<const std::uint8_t> data) noexcept {
+    return !data.empty() && data[0] == kDcepAck;
+}
 
 } // namespace mgs::rtc

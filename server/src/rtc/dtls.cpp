@@ -68,11 +68,7 @@ long bio_ctrl(BIO* b, int cmd, long /*num*/, void* /*ptr*/) {
     case BIO_CTRL_DGRAM_QUERY_MTU:
     case BIO_CTRL_DGRAM_GET_FALLBACK_MTU:
         return io->mtu;
-    case BIO_CTRL_WPENDING:
-    case BIO_CTRL_PENDING:
-    case BIO_CTRL_DGRAM_GET_MTU_OVERHEAD: // the caller's MTU already excludes UDP/IP headers
-        return 0;
-    default:
+    default: // nothing pending (BIO_CTRL_[W]PENDING), no MTU overhead (the MTU excludes UDP/IP)
         return 0;
     }
 }
@@ -119,7 +115,9 @@ int verify_callback(int /*preverify_ok*/, X509_STORE_CTX* store) {
 
 // OpenSSL's retransmission timer reads the wall clock and cannot be given ours: it is pushed an
 // hour away so it never fires, and flights are replayed on our clock instead (see the header).
-unsigned int timer_callback(SSL* /*ssl*/, unsigned int /*previous_us*/) { return 3'600'000'000U; }
+unsigned int timer_callback(SSL* /*ssl*/, unsigned int /*previous_us*/) {
+    return 3'600'000'000U;
+}
 
 SSL_CTX* make_context(X509* cert, EVP_PKEY* key, bool server, std::string& error) {
     SSL_CTX* ctx = SSL_CTX_new(DTLS_method());
@@ -130,11 +128,12 @@ SSL_CTX* make_context(X509* cert, EVP_PKEY* key, bool server, std::string& error
     SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION);
     SSL_CTX_set_max_proto_version(ctx, DTLS1_2_VERSION);
     // ECDHE with ECDSA, AEAD only: what browsers offer for WebRTC.
-    const bool ok = SSL_CTX_use_certificate(ctx, cert) == 1 && SSL_CTX_use_PrivateKey(ctx, key) == 1 &&
-                    SSL_CTX_check_private_key(ctx) == 1 &&
-                    SSL_CTX_set_cipher_list(ctx, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:"
-                                                 "ECDHE-ECDSA-AES256-GCM-SHA384") == 1 &&
-                    SSL_CTX_set1_groups_list(ctx, "X25519:P-256") == 1;
+    const bool ok =
+        SSL_CTX_use_certificate(ctx, cert) == 1 && SSL_CTX_use_PrivateKey(ctx, key) == 1 &&
+        SSL_CTX_check_private_key(ctx) == 1 &&
+        SSL_CTX_set_cipher_list(ctx, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:"
+                                     "ECDHE-ECDSA-AES256-GCM-SHA384") == 1 &&
+        SSL_CTX_set1_groups_list(ctx, "X25519:P-256") == 1;
     if (!ok) {
         error = "DTLS context setup failed";
         SSL_CTX_free(ctx);
@@ -187,7 +186,8 @@ std::shared_ptr<DtlsCertificate> DtlsCertificate::generate(std::string& error) {
     X509_gmtime_adj(X509_getm_notAfter(cert), 30L * 24 * 3600);
     X509_set_pubkey(cert, key);
     X509_NAME* name = X509_get_subject_name(cert);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("mgs"), -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("mgs"), -1,
+                               -1, 0);
     X509_set_issuer_name(cert, name);
     if (X509_sign(cert, key, EVP_sha256()) == 0) {
         error = "cannot sign the DTLS certificate: " + openssl_error();
@@ -213,8 +213,9 @@ DtlsCertificate::~DtlsCertificate() {
 
 // --- Endpoint --------------------------------------------------------------------------------
 
-DtlsEndpoint::DtlsEndpoint(std::shared_ptr<const DtlsCertificate> cert, bool server, const Fingerprint& expected_peer,
-                           DatagramSink& sink, DtlsTiming timing, std::uint16_t mtu)
+DtlsEndpoint::DtlsEndpoint(std::shared_ptr<const DtlsCertificate> cert, bool server,
+                           const Fingerprint& expected_peer, DatagramSink& sink, DtlsTiming timing,
+                           std::uint16_t mtu)
     : cert_(std::move(cert)), io_(std::make_unique<Io>()), timing_(timing), server_(server) {
     io_->sink = &sink;
     io_->expected = expected_peer;
@@ -234,7 +235,9 @@ DtlsEndpoint::DtlsEndpoint(std::shared_ptr<const DtlsCertificate> cert, bool ser
     }
 }
 
-DtlsEndpoint::~DtlsEndpoint() { SSL_free(ssl_); }
+DtlsEndpoint::~DtlsEndpoint() {
+    SSL_free(ssl_);
+}
 
 void DtlsEndpoint::start(std::uint64_t now_us) {
     if (state_ != State::Idle) {
@@ -285,8 +288,7 @@ void DtlsEndpoint::drive(std::uint64_t now_us) {
     }
     if (io_->fingerprint_mismatch) {
         fail("fingerprint mismatch");
-    } else if (!io_->fingerprint_checked && e == SSL_ERROR_SSL &&
-               SSL_get_verify_result(ssl_) != X509_V_OK) {
+    } else if (!io_->fingerprint_checked && e == SSL_ERROR_SSL && SSL_get_verify_result(ssl_) != X509_V_OK) {
         fail("peer certificate rejected");
     } else {
         const std::string detail = openssl_error();
@@ -316,8 +318,8 @@ bool DtlsEndpoint::records_well_formed(std::span<const std::uint8_t> d) const {
             return false;
         }
         const std::uint8_t type = d[off];
-        const std::uint16_t epoch = static_cast<std::uint16_t>((d[off + 3] << 8) | d[off + 4]);
-        const std::size_t len = static_cast<std::size_t>((d[off + 11] << 8) | d[off + 12]);
+        const auto epoch = static_cast<std::uint16_t>((d[off + 3] << 8) | d[off + 4]);
+        const auto len = static_cast<std::size_t>((d[off + 11] << 8) | d[off + 12]);
         if (type < 20 || type > 23 || d[off + 1] != 0xfe || len > d.size() - off - 13 || len > 16384 + 2048) {
             return false;
         }

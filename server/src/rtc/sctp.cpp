@@ -32,7 +32,7 @@ void init_stack() {
         usrsctp_sysctl_set_sctp_pr_enable(1);
         usrsctp_sysctl_set_sctp_reconfig_enable(1);
         usrsctp_sysctl_set_sctp_nrsack_enable(0);
-        usrsctp_sysctl_set_sctp_blackhole(2);  // no ABORT in answer to stray packets
+        usrsctp_sysctl_set_sctp_blackhole(2); // no ABORT in answer to stray packets
         usrsctp_sysctl_set_sctp_delayed_sack_time_default(20);
         usrsctp_sysctl_set_sctp_rto_initial_default(1000);
         usrsctp_sysctl_set_sctp_rto_min_default(200);
@@ -101,7 +101,9 @@ void SctpStack::set_rto(std::uint32_t min_ms, std::uint32_t initial_ms, std::uin
     usrsctp_sysctl_set_sctp_rto_max_default(max_ms);
 }
 
-std::size_t SctpStack::live_associations() { return g_live.load(std::memory_order_relaxed); }
+std::size_t SctpStack::live_associations() {
+    return g_live.load(std::memory_order_relaxed);
+}
 
 int SctpAssociation::on_output(void* addr, void* buffer, std::size_t length, std::uint8_t /*tos*/,
                                std::uint8_t /*set_df*/) {
@@ -118,7 +120,8 @@ void SctpAssociation::on_upcall(struct socket* /*sock*/, void* arg, int /*flags*
     }
 }
 
-SctpAssociation::SctpAssociation(SctpHandler& handler, SctpConfig config) : handler_(handler), config_(config) {
+SctpAssociation::SctpAssociation(SctpHandler& handler, SctpConfig config)
+    : handler_(handler), config_(config) {
     init_stack();
     usrsctp_register_address(this);
     sock_ = usrsctp_socket(AF_CONN, SOCK_STREAM, IPPROTO_SCTP, nullptr, nullptr, 0, nullptr);
@@ -199,8 +202,8 @@ void SctpAssociation::handle_packet(std::span<const std::uint8_t> packet) {
     drain_ready();
 }
 
-bool SctpAssociation::send(std::uint16_t stream, Ppid ppid, std::span<const std::uint8_t> data, bool unordered,
-                           int max_retransmits) {
+bool SctpAssociation::send(std::uint16_t stream, Ppid ppid, std::span<const std::uint8_t> data,
+                           bool unordered, int max_retransmits) {
     if (!up_ || closed_ || data.size() > config_.max_message_size) {
         return false;
     }
@@ -221,8 +224,8 @@ bool SctpAssociation::send(std::uint16_t stream, Ppid ppid, std::span<const std:
     if (size == 0) {
         bytes = &kZero;
         size = 1;
-        spa.sendv_sndinfo.snd_ppid = htonl(static_cast<std::uint32_t>(ppid == Ppid::String ? Ppid::StringEmpty
-                                                                                          : Ppid::BinaryEmpty));
+        spa.sendv_sndinfo.snd_ppid =
+            htonl(static_cast<std::uint32_t>(ppid == Ppid::String ? Ppid::StringEmpty : Ppid::BinaryEmpty));
     }
     const ssize_t n = usrsctp_sendv(sock_, bytes, size, nullptr, 0, &spa, sizeof spa, SCTP_SENDV_SPA, 0);
     drain_ready();
@@ -238,7 +241,8 @@ void SctpAssociation::reset_stream(std::uint16_t stream) {
     srs->srs_flags = SCTP_STREAM_RESET_OUTGOING;
     srs->srs_number_streams = 1;
     std::memcpy(buf.data() + sizeof(sctp_reset_streams), &stream, sizeof stream);
-    usrsctp_setsockopt(sock_, IPPROTO_SCTP, SCTP_RESET_STREAMS, buf.data(), static_cast<socklen_t>(buf.size()));
+    usrsctp_setsockopt(sock_, IPPROTO_SCTP, SCTP_RESET_STREAMS, buf.data(),
+                       static_cast<socklen_t>(buf.size()));
     drain_ready();
 }
 
@@ -278,7 +282,7 @@ void SctpAssociation::set_up(bool up) {
 
 void SctpAssociation::drain() {
     readable_ = false;
-    thread_local std::vector<std::uint8_t> buf(256 * 1024);
+    thread_local std::vector<std::uint8_t> buf(std::size_t{256} * 1024);
     while (sock_ != nullptr && !closed_) {
         sctp_rcvinfo info{};
         socklen_t info_len = sizeof info;
@@ -315,11 +319,13 @@ void SctpAssociation::drain() {
                 continue;
             }
         }
-        const std::span<const std::uint8_t> msg =
-            partial_.empty() ? std::span<const std::uint8_t>(buf.data(), size) : std::span<const std::uint8_t>(partial_);
+        const std::span<const std::uint8_t> msg = partial_.empty()
+                                                      ? std::span<const std::uint8_t>(buf.data(), size)
+                                                      : std::span<const std::uint8_t>(partial_);
         const auto ppid = static_cast<Ppid>(ntohl(info.rcv_ppid));
         if (ppid == Ppid::StringEmpty || ppid == Ppid::BinaryEmpty) {
-            handler_.sctp_on_message(info.rcv_sid, ppid == Ppid::StringEmpty ? Ppid::String : Ppid::Binary, {});
+            handler_.sctp_on_message(info.rcv_sid, ppid == Ppid::StringEmpty ? Ppid::String : Ppid::Binary,
+                                     {});
         } else {
             handler_.sctp_on_message(info.rcv_sid, ppid, msg);
         }

@@ -36,10 +36,10 @@ enum class Ppid : std::uint32_t {
 };
 
 struct SctpConfig {
-    std::uint16_t local_port = 5000;  // a=sctp-port (RFC 8841)
+    std::uint16_t local_port = 5000; // a=sctp-port (RFC 8841)
     std::uint16_t remote_port = 5000;
-    std::uint16_t max_streams = 16;   // inbound and outbound
-    std::uint32_t mtu = 1160;         // SCTP packet size: 1200-byte datagrams minus DTLS overhead
+    std::uint16_t max_streams = 16; // inbound and outbound
+    std::uint32_t mtu = 1160;       // SCTP packet size: 1200-byte datagrams minus DTLS overhead
     std::uint32_t max_message_size = 262144;
 };
 

@@ -1,5 +1,6 @@
 #include "rtc/sdp.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 #include <optional>
@@ -30,20 +31,14 @@ constexpr std::string_view kLegacyProto = "DTLS/SCTP"; // draft-ietf-mmusic-sctp
 
 [[nodiscard]] bool all_ice_chars(std::string_view s, std::size_t max_size) noexcept {
     if (s.empty() || s.size() > max_size) return false;
-    for (char c : s) {
-        if (!is_ice_char(c)) return false;
-    }
-    return true;
+    return std::ranges::all_of(s, [](char c) { return is_ice_char(c); });
 }
 
 // Visible ASCII without space (RFC 8866 token characters are a subset; being a bit more liberal
 // costs nothing here because the value is only echoed back).
 [[nodiscard]] bool is_visible_token(std::string_view s, std::size_t max_size) noexcept {
     if (s.empty() || s.size() > max_size) return false;
-    for (char c : s) {
-        if (c <= 0x20 || c >= 0x7F) return false;
-    }
-    return true;
+    return std::ranges::all_of(s, [](char c) { return c > 0x20 && c < 0x7F; });
 }
 
 [[nodiscard]] bool iequals(std::string_view a, std::string_view b) noexcept {

@@ -179,8 +179,9 @@ TEST(NetServer, ServesHealthAndMetrics) {
     Server s;
     EXPECT_EQ(http_get(s.net.http_port(), "/healthz"), "ok\n");
     const std::string m = http_get(s.net.http_port(), "/metrics");
-    for (const char* name : {"mgs_clients_connected", "mgs_handshakes_total", "mgs_handshake_failures_total",
-                             "mgs_udp_dropped_total{reason=", "mgs_bytes_sent_total", "mgs_bytes_received_total"}) {
+    for (const char* name :
+         {"mgs_clients_connected", "mgs_handshakes_total", "mgs_handshake_failures_total",
+          "mgs_udp_dropped_total{reason=", "mgs_bytes_sent_total", "mgs_bytes_received_total"}) {
         EXPECT_NE(m.find(name), std::string::npos) << name;
     }
 }
@@ -311,8 +312,8 @@ TEST(NetServer, GarbageOnTheUdpPortIsDroppedAndCountedWithoutHurtingClients) {
         } else if (i % 3 == 1) {
             junk[0] = 22; // looks like DTLS from an unknown address
         }
-        (void)::sendto(fd, junk.data(), static_cast<std::size_t>(20 + i % 180), 0, reinterpret_cast<sockaddr*>(&to),
-                       sizeof to);
+        (void)::sendto(fd, junk.data(), static_cast<std::size_t>(20 + i % 180), 0,
+                       reinterpret_cast<sockaddr*>(&to), sizeof to);
     }
     ::close(fd);
     EXPECT_TRUE(c.ping_pong(c.state, 5, 0) || c.ping_pong(c.state, 6, 0));
@@ -388,7 +389,8 @@ TEST(NetServer, PortInUseIsAClearError) {
     NetServer b(c, r);
     std::string error;
     EXPECT_FALSE(b.start(error));
-    EXPECT_NE(error.find("cannot bind UDP 127.0.0.1:" + std::to_string(a.net.udp_port())), std::string::npos) << error;
+    EXPECT_NE(error.find("cannot bind UDP 127.0.0.1:" + std::to_string(a.net.udp_port())), std::string::npos)
+        << error;
 }
 
 TEST(NetServer, TwoServersSideBySide) {

@@ -9,8 +9,8 @@
 #include <chrono>
 #include <functional>
 #include <map>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace mgs::rtc {
@@ -36,7 +36,7 @@ struct Side {
     bool connected = false;
     bool disconnected = false;
     DisconnectReason reason = DisconnectReason::None;
-    std::map<std::uint16_t, std::string> open;                   // channel -> label
+    std::map<std::uint16_t, std::string> open; // channel -> label
     std::map<std::uint16_t, std::vector<std::vector<std::uint8_t>>> messages;
     std::vector<Address> added;
 };
@@ -168,7 +168,9 @@ ChannelOptions opts(std::string label, bool ordered = true, int max_retransmits 
     return o;
 }
 
-std::vector<std::uint8_t> bytes(std::string_view s) { return {s.begin(), s.end()}; }
+std::vector<std::uint8_t> bytes(std::string_view s) {
+    return {s.begin(), s.end()};
+}
 
 TEST(Connection, ConnectsAndOpensChannelsFromBothSides) {
     Net net({.latency_us = 20'000}, 1);
@@ -182,14 +184,15 @@ TEST(Connection, ConnectsAndOpensChannelsFromBothSides) {
     ASSERT_EQ(events, 0);
     const int state = net.server.conn->open_channel(opts("state", false, 0));
     ASSERT_EQ(state, 1);
-    ASSERT_TRUE(net.run_until([&] { return net.server.open.count(0) && net.client.open.count(1); }, 2'000'000));
+    ASSERT_TRUE(
+        net.run_until([&] { return net.server.open.count(0) && net.client.open.count(1); }, 2'000'000));
     EXPECT_EQ(net.server.open[0], "events");
     EXPECT_EQ(net.client.open[1], "state");
 
     ASSERT_TRUE(net.client.conn->send(0, bytes("join")));
     ASSERT_TRUE(net.server.conn->send(1, bytes("snapshot")));
-    ASSERT_TRUE(net.run_until([&] { return !net.server.messages[0].empty() && !net.client.messages[1].empty(); },
-                              2'000'000));
+    ASSERT_TRUE(net.run_until(
+        [&] { return !net.server.messages[0].empty() && !net.client.messages[1].empty(); }, 2'000'000));
     EXPECT_EQ(net.server.messages[0][0], bytes("join"));
     EXPECT_EQ(net.client.messages[1][0], bytes("snapshot"));
 }
@@ -205,7 +208,8 @@ TEST(Connection, ReliableChannelDeliversEverythingInOrderUnderLossAndReordering)
         ASSERT_TRUE(net.run_until([&] { return net.server.open.count(channel) != 0; }, 5'000'000));
         constexpr int kCount = 200;
         for (int i = 0; i < kCount; ++i) {
-            std::vector<std::uint8_t> m(static_cast<std::size_t>(10 + i * 7 % 900), static_cast<std::uint8_t>(i));
+            std::vector<std::uint8_t> m(static_cast<std::size_t>(10 + i * 7 % 900),
+                                        static_cast<std::uint8_t>(i));
             ASSERT_TRUE(net.client.conn->send(channel, m));
             net.step();
         }
@@ -248,8 +252,8 @@ TEST(Connection, UnreliableChannelLosesButNeverDuplicatesOrCorrupts) {
     for (int s : seen) {
         EXPECT_LE(s, 1);
     }
-    EXPECT_GT(got.size(), kCount / 2);  // most arrive...
-    EXPECT_LT(got.size(), kCount);      // ...but lost ones are not retransmitted
+    EXPECT_GT(got.size(), kCount / 2); // most arrive...
+    EXPECT_LT(got.size(), kCount);     // ...but lost ones are not retransmitted
 }
 
 TEST(Connection, LargeMessagesUpToTheLimit) {
@@ -283,7 +287,8 @@ TEST(Connection, CloseReachesThePeer) {
     EXPECT_TRUE(net.client.disconnected);
     EXPECT_EQ(net.client.reason, DisconnectReason::Closed);
     ASSERT_TRUE(net.run_until([&] { return net.server.disconnected; }, 2'000'000));
-    EXPECT_TRUE(net.server.reason == DisconnectReason::SctpClosed || net.server.reason == DisconnectReason::PeerClosed);
+    EXPECT_TRUE(net.server.reason == DisconnectReason::SctpClosed ||
+                net.server.reason == DisconnectReason::PeerClosed);
 }
 
 TEST(Connection, ChannelCloseByStreamReset) {
@@ -354,11 +359,12 @@ TEST(Connection, FollowsTheClientToANewAddress) {
     ASSERT_TRUE(net.run_until([&] { return net.server.open.count(ch) != 0; }, 2'000'000));
     // NAT rebinding: the client's packets now come from another port; replies to the old one vanish.
     net.client_addr = Address::v4(10, 0, 0, 2, 50001);
-    ASSERT_TRUE(net.run_until([&] { return net.server.conn->selected_address() == net.client_addr; }, 5'000'000));
+    ASSERT_TRUE(
+        net.run_until([&] { return net.server.conn->selected_address() == net.client_addr; }, 5'000'000));
     ASSERT_TRUE(net.client.conn->send(ch, bytes("still here")));
     ASSERT_TRUE(net.server.conn->send(ch, bytes("welcome back")));
-    ASSERT_TRUE(net.run_until([&] { return !net.server.messages[ch].empty() && !net.client.messages[ch].empty(); },
-                              3'000'000));
+    ASSERT_TRUE(net.run_until(
+        [&] { return !net.server.messages[ch].empty() && !net.client.messages[ch].empty(); }, 3'000'000));
     EXPECT_EQ(net.server.added.size(), 2u);
     EXPECT_FALSE(net.server.disconnected);
 }

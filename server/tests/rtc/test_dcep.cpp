@@ -6,9 +6,10 @@ namespace mgs::rtc {
 namespace {
 
 TEST(Dcep, OpenRoundTripsEveryChannelType) {
-    for (const ChannelType t : {ChannelType::Reliable, ChannelType::PartialReliableRexmit, ChannelType::PartialReliableTimed,
-                                ChannelType::ReliableUnordered, ChannelType::PartialReliableRexmitUnordered,
-                                ChannelType::PartialReliableTimedUnordered}) {
+    for (const ChannelType t :
+         {ChannelType::Reliable, ChannelType::PartialReliableRexmit, ChannelType::PartialReliableTimed,
+          ChannelType::ReliableUnordered, ChannelType::PartialReliableRexmitUnordered,
+          ChannelType::PartialReliableTimedUnordered}) {
         DcepOpen open;
         open.type = t;
         open.priority = 512;

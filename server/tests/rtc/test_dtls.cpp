@@ -16,7 +16,9 @@ struct Peer final : DatagramSink {
     std::uint64_t now_us = 0;
     std::vector<std::vector<std::uint8_t>> received;
     void emit_datagram(std::span<const std::uint8_t> bytes) override { out->send(now_us, bytes); }
-    void on_dtls_data(std::span<const std::uint8_t> bytes) override { received.emplace_back(bytes.begin(), bytes.end()); }
+    void on_dtls_data(std::span<const std::uint8_t> bytes) override {
+        received.emplace_back(bytes.begin(), bytes.end());
+    }
 };
 
 std::shared_ptr<DtlsCertificate> make_cert() {
@@ -88,7 +90,9 @@ TEST(Dtls, CertificateIsEcdsaP256WithStableFingerprint) {
 
 TEST(Dtls, HandshakeAndDataOnCleanLink) {
     Pair p({.loss = 0, .latency_us = 20'000}, 1);
-    ASSERT_TRUE(p.run_until_connected(5'000'000)) << p.server->error() << " / " << p.client->error() << " " << int(p.server->state()) << int(p.client->state()) << " sent " << p.to_server.sent() << " " << p.to_client.sent();
+    ASSERT_TRUE(p.run_until_connected(5'000'000))
+        << p.server->error() << " / " << p.client->error() << " " << int(p.server->state())
+        << int(p.client->state()) << " sent " << p.to_server.sent() << " " << p.to_client.sent();
     const std::vector<std::uint8_t> hello = {'h', 'e', 'l', 'l', 'o'};
     ASSERT_TRUE(p.client->send(hello));
     ASSERT_TRUE(p.server->send(std::vector<std::uint8_t>(1000, 7)));
@@ -106,8 +110,9 @@ TEST(Dtls, HandshakeSurvivesHeavyLossAndReordering) {
     int retransmitted = 0;
     for (std::uint64_t seed = 1; seed <= 8; ++seed) {
         Pair p({.loss = 0.35f, .latency_us = 30'000, .jitter_us = 40'000, .duplicate = 0.05f}, seed);
-        ASSERT_TRUE(p.run_until_connected(14'000'000)) << "seed " << seed << " states " << int(p.server->state()) << int(p.client->state()) << ": server "
-                                                       << p.server->error() << " client " << p.client->error();
+        ASSERT_TRUE(p.run_until_connected(14'000'000))
+            << "seed " << seed << " states " << int(p.server->state()) << int(p.client->state())
+            << ": server " << p.server->error() << " client " << p.client->error();
         if (p.to_server.dropped() + p.to_client.dropped() > 0) {
             ++retransmitted;
         }
@@ -158,7 +163,8 @@ TEST(Dtls, GarbageRecordsAreDroppedAndCounted) {
     for (int i = 0; i < 20; ++i) {
         p.step(1000);
     }
-    EXPECT_EQ(p.server_peer.received.size(), 1u) << int(p.server->state()) << " bad " << p.server->bad_records();
+    EXPECT_EQ(p.server_peer.received.size(), 1u)
+        << int(p.server->state()) << " bad " << p.server->bad_records();
 }
 
 TEST(Dtls, CloseNotifyReachesThePeer) {

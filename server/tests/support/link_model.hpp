@@ -13,10 +13,10 @@
 namespace mgs::test {
 
 struct LinkConfig {
-    float loss = 0.0f;             // probability a datagram is dropped
+    float loss = 0.0f; // probability a datagram is dropped
     std::uint64_t latency_us = 10'000;
-    std::uint64_t jitter_us = 0;   // uniform extra delay in [0, jitter): reorders datagrams
-    float duplicate = 0.0f;        // probability a datagram is delivered twice
+    std::uint64_t jitter_us = 0; // uniform extra delay in [0, jitter): reorders datagrams
+    float duplicate = 0.0f;      // probability a datagram is delivered twice
 };
 
 class Link {
@@ -59,8 +59,7 @@ private:
         }
     };
     void schedule(std::uint64_t now_us, std::span<const std::uint8_t> bytes) {
-        const std::uint64_t jitter =
-            config_.jitter_us > 0 ? rng_.next() % config_.jitter_us : 0;
+        const std::uint64_t jitter = config_.jitter_us > 0 ? rng_.next() % config_.jitter_us : 0;
         queue_.push({now_us + config_.latency_us + jitter, order_++, {bytes.begin(), bytes.end()}});
     }
 
