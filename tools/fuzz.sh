@@ -10,16 +10,17 @@ cd "$(dirname "$0")/.."
 
 seconds=${FUZZ_SECONDS:-15}
 build=build-fuzz
-all_targets=(fuzz_stun fuzz_sdp fuzz_signaling fuzz_dcep)
+all_targets=(fuzz_stun fuzz_sdp fuzz_signaling fuzz_dcep fuzz_delta)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 
 # Largest input worth trying per target: a UDP datagram for STUN, a generous offer or frame for
-# SDP and signaling, a DCEP open with long label and protocol.
+# SDP and signaling, a DCEP open with long label and protocol, a snapshot delta of a state message.
 max_len() {
     case "$1" in
     fuzz_stun) echo 1500 ;;
     fuzz_sdp | fuzz_signaling) echo 16384 ;;
+    fuzz_delta) echo 2048 ;;
     *) echo 1024 ;;
     esac
 }

@@ -116,6 +116,8 @@ void World::spawn_projectile(std::uint32_t p, WeaponKind w, Vec2 dir, float dama
         pr.owner.resize(n);
         pr.owner_gen.resize(n);
         pr.expire_tick.resize(n);
+        pr.origin.resize(n);
+        pr.fired_tick.resize(n);
         pr.team.resize(n);
         pr.weapon.resize(n);
         pr.active.resize(n);
@@ -130,6 +132,8 @@ void World::spawn_projectile(std::uint32_t p, WeaponKind w, Vec2 dir, float dama
     pr.owner[s] = p;
     pr.owner_gen[s] = players_.generation[p];
     pr.expire_tick[s] = tick_ + std::max<std::uint32_t>(1, ticks_of(spec.lifetime_s));
+    pr.origin[s] = players_.pos[p];
+    pr.fired_tick[s] = tick_;
     pr.team[s] = players_.team[p];
     pr.weapon[s] = w;
     pr.active[s] = 1;

@@ -1,0 +1,91 @@
+#pragma once
+// Snapshot delta codec (Quake 3 model): a client's view is encoded against the view it last
+// acknowledged, so an entity that did not change costs 1 bit and a moving player 29 bits. The
+// field tables of entity.hpp drive both directions; nothing here allocates except decode_delta's
+// output vector, whose capacity is reused from snapshot to snapshot.
+//
+// Wire format (bit stream of bitstream.hpp: LSB-first, a value's low bit first; "u(n)" is an
+// n-bit unsigned value, "s(n)" an n-bit two's-complement value). A view is a list of entries
+// sorted by local id (10 bits, unique), each a kind and its fields.
+//
+//   snapshot := section_a section_b                          (then zero padding to a byte)
+//
+//   section_a: one record per BASELINE entry, in local-id order (no ids: the reader knows them)
+//     +---+                                   unchanged: the entry is kept as it was
+//     | 0 |
+//     +---+---+                               removed: the entry leaves the view
+//     | 1 | 0 |
+//     +---+---+------------------+----------  changed: a mask with one bit per field of the
+//     | 1 | 1 | mask u(nfields)  | fields...  entry's kind (field k = k-th bit sent, i.e. bit k
+//     +---+---+------------------+----------  of the mask), then, for each set bit in table order:
+//
+//         delta_bits > 0 and new - old fits s(delta_bits):   | 1 | s(delta_bits) = new - old |
+//         delta_bits > 0 otherwise:                          | 0 | u(bits) = new             |
+//         delta_bits == 0:                                   | u(bits) = new |
+//
+//   section_b: the entries new in the view (none may be in the baseline), ids strictly increasing
+//     +-------------+----------+-----------+-------------------------------------+---------
+//     | count u(11) | id u(10) | kind u(3) | every field u(bits), in table order | id ...   (count
+//     +-------------+----------+-----------+-------------------------------------+---------  times)
+//     count is 0 .. 1024.
+//
+//   Example: a player whose x grew by 5 and y fell by 3, nothing else (29 bits, stream order):
+//     1 1  110000000  1 10100000  1 10111111
+//     \_/  \_______/  | \______/  | \______/
+//     chg. mask x,y  | +5 s(8)   | -3 s(8)
+//                    delta flag  delta flag
+//
+//   kind: 0 player, 1 projectile, 2 pickup, 3 wall, 4 flag. Field tables (bits / delta_bits):
+//     player      x 18/8  y 18/8  aim 8/5  health 7/4  shield 6/0  weapon 3/0  team 2/0
+//                 status 7/0  id 16/0                                          (9 fields)
+//     projectile  x 18/0  y 18/0  angle 8/0  weapon 3/0  spawn_tick 16/0       (5 fields)
+//     pickup      index 12/0  available 1/0                                    (2 fields)
+//     wall        index 16/0  health 9/6                                       (2 fields)
+//     flag        x 18/8  y 18/8  team 1/0  state 2/0                          (4 fields)
+//
+// The decoded view is the kept and changed baseline entries plus the new ones, sorted by local
+// id. Costs: unchanged entity 1 bit; removed 2; player moving in x and y by less than 128/8 wu
+// 1+1+9+2*(1+8) = 29; a full snapshot 11 bits + per entity 13 + sum of its field widths (player
+// 98, projectile 76, pickup 26, wall 38, flag 52).
+
+#include "sync/bitstream.hpp"
+#include "sync/entity.hpp"
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace mgs::sync {
+
+/// One entity of a client's view. A view is sorted by local_id, ids unique.
+struct ViewEntry {
+    std::uint16_t local_id;
+    QEntity entity;
+    friend bool operator==(const ViewEntry&, const ViewEntry&) = default;
+};
+
+inline constexpr int kLocalIdBits = 10; ///< at most 1024 entities in one view
+inline constexpr std::size_t kMaxViewEntries = std::size_t{1} << kLocalIdBits;
+inline constexpr int kKindBits = 3;
+
+/// Encodes `current` against `baseline` (empty baseline = full snapshot), appending to `out`.
+/// Both must be sorted by local id, ids unique and < 1024. Precondition (the caller guarantees
+/// it): a local id present in both has the same kind; a local id new in `current` is absent from
+/// `baseline`. Returns false if the writer overflowed, or if the input breaks those rules or holds
+/// an entity that cannot be encoded (bad kind, a field wider than its table width, unused fields
+/// not 0); the bits written are then meaningless (out.overflowed() tells the two apart). Allocates
+/// nothing. Thread-safe (pure).
+bool encode_delta(std::span<const ViewEntry> baseline, std::span<const ViewEntry> current,
+                  BitWriter& out) noexcept;
+
+/// Decodes a snapshot written by encode_delta against the same `baseline` (sorted, unique ids, as
+/// decode_delta produces) into `out` (cleared; capacity reused). Returns false on malformed input:
+/// a read past the end, a bad kind, duplicate or unsorted new ids, a new id present in the
+/// baseline, a delta leaving a field's range, more than 1024 entries. Never reads outside the
+/// input; on false, the content of `out` is unspecified. On true, `out` is a valid view
+/// (sorted, unique ids < 1024, every field within its width, unused fields 0). Trailing bits after
+/// section B are ignored (byte padding). Thread-safe (pure).
+[[nodiscard]] bool decode_delta(std::span<const ViewEntry> baseline, BitReader& in,
+                                std::vector<ViewEntry>& out);
+
+} // namespace mgs::sync
