@@ -95,7 +95,8 @@ int main(int argc, char** argv) {
                 bits_of[c] = w.bits();
             }
         });
-        const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+        const double us =
+            std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
         if (snap < 2) continue; // the first snapshots are full ones
         encode_us.push_back(us * static_cast<double>(threads) / static_cast<double>(views.size()));
         for (std::size_t c = 0; c < views.size(); ++c) {

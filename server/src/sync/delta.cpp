@@ -43,21 +43,58 @@ constexpr std::size_t kMinNewEntryBits = kLocalIdBits + kKindBits + 12 + 1;
     return true;
 }
 
-/// Section A record of an entry present in both views: `0`, or `1 1 mask fields...`.
-void write_record(const QEntity& before, const QEntity& after, BitWriter& out) noexcept {
-    const std::span<const FieldSpec> spec = fields(after.kind);
-    const int nfields = static_cast<int>(spec.size());
+constexpr int kSelectorBits = 2;
+constexpr std::uint32_t kExplicitMask = 2;
+
+/// The two common change masks of each kind (0 = none), indexed by kind.
+constexpr std::array<std::array<std::uint32_t, 2>, static_cast<std::size_t>(EntityKind::Count)> kCommonMasks{{
+    {(1u << kPlayerX) | (1u << kPlayerY), (1u << kPlayerX) | (1u << kPlayerY) | (1u << kPlayerAim)},
+    {0, 0},
+    {1u << kPickupAvailable, 0},
+    {1u << kWallHealth, 0},
+    {(1u << kFlagX) | (1u << kFlagY), 1u << kFlagState},
+}};
+
+std::uint32_t change_mask(const QEntity& before, const QEntity& after, std::size_t nfields) noexcept {
     std::uint32_t mask = 0;
-    for (int i = 0; i < nfields; ++i) {
-        if (before.f[static_cast<std::size_t>(i)] != after.f[static_cast<std::size_t>(i)]) {
+    for (std::size_t i = 0; i < nfields; ++i) {
+        if (before.f[i] != after.f[i]) {
             mask |= 1u << i;
         }
     }
+    return mask;
+}
+
+/// Selector for a mask: a common mask's index, or kExplicitMask.
+std::uint32_t selector_of(EntityKind kind, std::uint32_t mask) noexcept {
+    const auto& common = kCommonMasks[static_cast<std::size_t>(kind)];
+    return mask == common[0] ? 0 : mask == common[1] ? 1 : kExplicitMask;
+}
+
+/// Bits of one changed field (its flag bit included).
+std::uint32_t field_bits(const FieldSpec& fs, std::uint32_t before, std::uint32_t after) noexcept {
+    if (fs.delta_bits == 0) {
+        return fs.bits;
+    }
+    const std::int64_t d = static_cast<std::int64_t>(after) - before;
+    const std::int64_t lim = std::int64_t{1} << (fs.delta_bits - 1);
+    return 1u + ((d >= -lim && d < lim) ? fs.delta_bits : fs.bits);
+}
+
+/// Section A record of an entry present in both views: `0`, or `1 1 sel [mask] fields...`.
+void write_record(const QEntity& before, const QEntity& after, BitWriter& out) noexcept {
+    const std::span<const FieldSpec> spec = fields(after.kind);
+    const int nfields = static_cast<int>(spec.size());
+    const std::uint32_t mask = change_mask(before, after, spec.size());
     if (mask == 0) {
         out.write(0, 1);
         return;
     }
-    out.write(0b11u | (mask << 2), 2 + nfields);
+    const std::uint32_t sel = selector_of(after.kind, mask);
+    out.write(0b11u | (sel << 2), 2 + kSelectorBits);
+    if (sel == kExplicitMask) {
+        out.write(mask, nfields);
+    }
     for (int i = 0; i < nfields; ++i) {
         if ((mask >> i & 1u) == 0) {
             continue;
@@ -95,6 +132,32 @@ void write_new(const ViewEntry& e, BitWriter& out) noexcept {
 }
 
 } // namespace
+
+std::uint32_t delta_cost(const QEntity& before, const QEntity& after) noexcept {
+    const std::span<const FieldSpec> spec = fields(after.kind);
+    const std::uint32_t mask = change_mask(before, after, spec.size());
+    if (mask == 0) {
+        return 1;
+    }
+    std::uint32_t bits = 2 + kSelectorBits;
+    if (selector_of(after.kind, mask) == kExplicitMask) {
+        bits += static_cast<std::uint32_t>(spec.size());
+    }
+    for (std::size_t i = 0; i < spec.size(); ++i) {
+        if ((mask >> i & 1u) != 0) {
+            bits += field_bits(spec[i], before.f[i], after.f[i]);
+        }
+    }
+    return bits;
+}
+
+std::uint32_t new_entry_cost(const QEntity& e) noexcept {
+    std::uint32_t bits = kLocalIdBits + kKindBits;
+    for (const FieldSpec& f : fields(e.kind)) {
+        bits += f.bits;
+    }
+    return bits;
+}
 
 bool encode_delta(std::span<const ViewEntry> baseline, std::span<const ViewEntry> current,
                   BitWriter& out) noexcept {
@@ -167,7 +230,16 @@ bool decode_delta(std::span<const ViewEntry> baseline, BitReader& in, std::vecto
             return false; // not a baseline decode_delta could have produced
         }
         QEntity e = b.entity;
-        const std::uint32_t mask = in.read(static_cast<int>(spec.size()));
+        const std::uint32_t sel = in.read(kSelectorBits);
+        std::uint32_t mask = 0;
+        if (sel == kExplicitMask) {
+            mask = in.read(static_cast<int>(spec.size()));
+        } else if (sel < 2) {
+            mask = kCommonMasks[static_cast<std::size_t>(b.entity.kind)][sel];
+        }
+        if (mask == 0) {
+            return false; // selector 3, an unused common mask, or an explicit empty mask
+        }
         for (std::size_t i = 0; i < spec.size(); ++i) {
             if ((mask >> i & 1u) == 0) {
                 continue;

@@ -1,6 +1,6 @@
 #pragma once
 // Snapshot delta codec (Quake 3 model): a client's view is encoded against the view it last
-// acknowledged, so an entity that did not change costs 1 bit and a moving player 29 bits. The
+// acknowledged, so an entity that did not change costs 1 bit and a moving player 22 bits. The
 // field tables of entity.hpp drive both directions; nothing here allocates except decode_delta's
 // output vector, whose capacity is reused from snapshot to snapshot.
 //
@@ -15,9 +15,12 @@
 //     | 0 |
 //     +---+---+                               removed: the entry leaves the view
 //     | 1 | 0 |
-//     +---+---+------------------+----------  changed: a mask with one bit per field of the
-//     | 1 | 1 | mask u(nfields)  | fields...  entry's kind (field k = k-th bit sent, i.e. bit k
-//     +---+---+------------------+----------  of the mask), then, for each set bit in table order:
+//     +---+---+-----+----------------------+----------  changed: which fields changed, then
+//     | 1 | 1 | sel | [mask u(nfields)]    | fields...  each changed field in table order.
+//     +---+---+-----+----------------------+----------  sel u(2): 0 or 1 = the kind's common
+//     mask 0 or 1 (below; no mask follows), 2 = an explicit mask follows (bit k = field k), 3 is
+//     invalid. Common masks (0 = none): player {x,y} {x,y,aim}; pickup {available}; wall
+//     {health}; flag {x,y} {state}; projectile none. Then, for each field of the mask:
 //
 //         delta_bits > 0 and new - old fits s(delta_bits):   | 1 | s(delta_bits) = new - old |
 //         delta_bits > 0 otherwise:                          | 0 | u(bits) = new             |
@@ -29,11 +32,11 @@
 //     +-------------+----------+-----------+-------------------------------------+---------  times)
 //     count is 0 .. 1024.
 //
-//   Example: a player whose x grew by 5 and y fell by 3, nothing else (29 bits, stream order):
-//     1 1  110000000  1 10100000  1 10111111
-//     \_/  \_______/  | \______/  | \______/
-//     chg. mask x,y  | +5 s(8)   | -3 s(8)
-//                    delta flag  delta flag
+//   Example: a player whose x grew by 5 and y fell by 3, nothing else (22 bits, stream order):
+//     1 1  00   1 10100000  1 10111111
+//     \_/  \/   | \______/  | \______/
+//     chg. sel 0 | +5 s(8)   | -3 s(8)
+//       ({x,y})  delta flag  delta flag
 //
 //   kind: 0 player, 1 projectile, 2 pickup, 3 wall, 4 flag. Field tables (bits / delta_bits):
 //     player      x 18/8  y 18/8  aim 8/5  health 7/4  shield 6/0  weapon 3/0  team 2/0
@@ -45,8 +48,8 @@
 //
 // The decoded view is the kept and changed baseline entries plus the new ones, sorted by local
 // id. Costs: unchanged entity 1 bit; removed 2; player moving in x and y by less than 128/8 wu
-// 1+1+9+2*(1+8) = 29; a full snapshot 11 bits + per entity 13 + sum of its field widths (player
-// 98, projectile 76, pickup 26, wall 38, flag 52).
+// 1+1+2+2*(1+8) = 22, and turning a little too 28; a full snapshot 11 bits + per entity 13 + sum of its field
+// widths (player 98, projectile 76, pickup 26, wall 38, flag 52).
 
 #include "sync/bitstream.hpp"
 #include "sync/entity.hpp"
@@ -56,6 +59,12 @@
 #include <vector>
 
 namespace mgs::sync {
+
+/// Exact bits of the section A record of an entry that changed from `before` to `after` (same
+/// kind; 1 if equal), and of a section B record for a new entity. Used by the views to fill
+/// their byte budget exactly.
+[[nodiscard]] std::uint32_t delta_cost(const QEntity& before, const QEntity& after) noexcept;
+[[nodiscard]] std::uint32_t new_entry_cost(const QEntity& e) noexcept;
 
 /// One entity of a client's view. A view is sorted by local_id, ids unique.
 struct ViewEntry {

@@ -18,7 +18,14 @@
 
 namespace mgs::sync {
 
-enum class EntityKind : std::uint8_t { Player = 0, Projectile = 1, Pickup = 2, Wall = 3, Flag = 4, Count = 5 };
+enum class EntityKind : std::uint8_t {
+    Player = 0,
+    Projectile = 1,
+    Pickup = 2,
+    Wall = 3,
+    Flag = 4,
+    Count = 5
+};
 
 inline constexpr int kMaxFields = 12;
 
@@ -31,35 +38,35 @@ struct FieldSpec {
 
 /// Player fields, in wire order.
 enum PlayerField : std::uint8_t {
-    kPlayerX,          // 18 bits, 1/8 wu
-    kPlayerY,          // 18 bits
-    kPlayerAim,        // 8 bits, 1/256 turn
-    kPlayerHealth,     // 7 bits
-    kPlayerShield,     // 6 bits
-    kPlayerWeapon,     // 3 bits: WeaponKind of the selected gun
-    kPlayerTeam,       // 2 bits: 0 red, 1 blue, 2 none
-    kPlayerStatus,     // 7 bits: kStatus* below
-    kPlayerId,         // 16 bits: world player slot (names and scores come on the reliable channel)
+    kPlayerX,      // 18 bits, 1/8 wu
+    kPlayerY,      // 18 bits
+    kPlayerAim,    // 8 bits, 1/256 turn
+    kPlayerHealth, // 7 bits
+    kPlayerShield, // 6 bits
+    kPlayerWeapon, // 3 bits: WeaponKind of the selected gun
+    kPlayerTeam,   // 2 bits: 0 red, 1 blue, 2 none
+    kPlayerStatus, // 7 bits: kStatus* below
+    kPlayerId,     // 16 bits: world player slot (names and scores come on the reliable channel)
     kPlayerFieldCount
 };
 
 /// Bits of kPlayerStatus.
 enum PlayerStatus : std::uint8_t {
     kStatusAlive = 1,
-    kStatusCarrying = 2,   // carries the enemy flag
-    kStatusProtected = 4,  // spawn protection
-    kStatusSpeed = 8,      // speed boost
-    kStatusDamage = 16,    // damage boost
+    kStatusCarrying = 2,  // carries the enemy flag
+    kStatusProtected = 4, // spawn protection
+    kStatusSpeed = 8,     // speed boost
+    kStatusDamage = 16,   // damage boost
     kStatusReloading = 32,
-    kStatusFiring = 64,    // fired this tick (muzzle flash)
+    kStatusFiring = 64, // fired this tick (muzzle flash)
 };
 
 enum ProjectileField : std::uint8_t {
-    kProjX,          // spawn position, 18 bits
-    kProjY,          // 18 bits
-    kProjAngle,      // 8 bits
-    kProjWeapon,     // 3 bits
-    kProjSpawnTick,  // 16 bits: low 16 bits of the server tick it was fired on
+    kProjX,         // spawn position, 18 bits
+    kProjY,         // 18 bits
+    kProjAngle,     // 8 bits
+    kProjWeapon,    // 3 bits
+    kProjSpawnTick, // 16 bits: low 16 bits of the server tick it was fired on
     kProjFieldCount
 };
 
@@ -70,16 +77,16 @@ enum PickupField : std::uint8_t {
 };
 
 enum WallField : std::uint8_t {
-    kWallIndex,   // 16 bits: index in the map's wall list
-    kWallHealth,  // 9 bits; 0 = destroyed
+    kWallIndex,  // 16 bits: index in the map's wall list
+    kWallHealth, // 9 bits; 0 = destroyed
     kWallFieldCount
 };
 
 enum FlagField : std::uint8_t {
-    kFlagX,       // 18 bits
-    kFlagY,       // 18 bits
-    kFlagTeam,    // 1 bit
-    kFlagState,   // 2 bits: FlagState
+    kFlagX,     // 18 bits
+    kFlagY,     // 18 bits
+    kFlagTeam,  // 1 bit
+    kFlagState, // 2 bits: FlagState
     kFlagFieldCount
 };
 
@@ -95,7 +102,7 @@ struct QEntity {
 };
 
 /// Quantisation helpers (the client's decoder inverts them).
-[[nodiscard]] std::uint32_t quantise_position(float wu) noexcept;   // clamps to the 18-bit range
+[[nodiscard]] std::uint32_t quantise_position(float wu) noexcept; // clamps to the 18-bit range
 [[nodiscard]] float dequantise_position(std::uint32_t q) noexcept;
 [[nodiscard]] std::uint32_t quantise_angle(float radians) noexcept; // wraps
 [[nodiscard]] float dequantise_angle(std::uint32_t q) noexcept;

@@ -18,39 +18,17 @@ std::uint32_t clamp_u(float v, std::uint32_t max) {
     return std::min(static_cast<std::uint32_t>(std::lround(v)), max);
 }
 
-bool inside(const Aabb& a, Vec2 p) { return p.x >= a.min.x && p.x <= a.max.x && p.y >= a.min.y && p.y <= a.max.y; }
+bool inside(const Aabb& a, Vec2 p) {
+    return p.x >= a.min.x && p.x <= a.max.x && p.y >= a.min.y && p.y <= a.max.y;
+}
 
 } // namespace
 
-std::uint32_t delta_cost(const QEntity& before, const QEntity& after) noexcept {
-    const auto spec = fields(after.kind);
-    std::uint32_t bits = 2 + static_cast<std::uint32_t>(spec.size());
-    for (std::size_t i = 0; i < spec.size(); ++i) {
-        if (before.f[i] == after.f[i]) {
-            continue;
-        }
-        if (spec[i].delta_bits > 0) {
-            const auto d = static_cast<std::int64_t>(after.f[i]) - static_cast<std::int64_t>(before.f[i]);
-            const std::int64_t lim = std::int64_t{1} << (spec[i].delta_bits - 1);
-            bits += 1 + ((d >= -lim && d < lim) ? spec[i].delta_bits : spec[i].bits);
-        } else {
-            bits += spec[i].bits;
-        }
-    }
-    return bits;
-}
-
-std::uint32_t new_entry_cost(const QEntity& e) noexcept {
-    std::uint32_t bits = kLocalIdBits + 3;
-    for (const FieldSpec& f : fields(e.kind)) {
-        bits += f.bits;
-    }
-    return bits;
-}
-
 // --- Frame -----------------------------------------------------------------------------------
 
-Frame::Frame(float world_width, float world_height) { grid_.configure(world_width, world_height, kGridCell); }
+Frame::Frame(float world_width, float world_height) {
+    grid_.configure(world_width, world_height, kGridCell);
+}
 
 void Frame::add(std::uint32_t key, Vec2 pos, const QEntity& q, float importance) {
     keys_.push_back(key);
@@ -285,7 +263,8 @@ std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_
     for (const std::uint32_t oi : order_) {
         Member& mem = members_[oi];
         const std::int16_t b = base_index_[mem.local];
-        const bool known = b >= 0 && baseline[static_cast<std::size_t>(b)].entity.kind == frame.entity(mem.frame_index).kind;
+        const bool known =
+            b >= 0 && baseline[static_cast<std::size_t>(b)].entity.kind == frame.entity(mem.frame_index).kind;
         if (mem.cost == 0 || used + mem.cost <= budget) {
             used += mem.cost;
             chosen_[mem.local] = &frame.entity(mem.frame_index);

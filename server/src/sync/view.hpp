@@ -28,17 +28,12 @@
 
 namespace mgs::sync {
 
-/// Exact bits encode_delta() spends on a baseline entity that changed from `before` to `after`
-/// (its 2-bit prefix included), and on a new entity.
-[[nodiscard]] std::uint32_t delta_cost(const QEntity& before, const QEntity& after) noexcept;
-[[nodiscard]] std::uint32_t new_entry_cost(const QEntity& e) noexcept;
-
 struct ViewConfig {
-    float half_width = 1100.0f;   ///< the view rectangle around the client (a 1920-wide screen at
-    float half_height = 700.0f;   ///< about 1 wu per pixel, plus margin)
-    float hysteresis = 200.0f;    ///< an entity leaves only this far outside the rectangle
+    float half_width = 1100.0f;      ///< the view rectangle around the client (a 1920-wide screen at
+    float half_height = 700.0f;      ///< about 1 wu per pixel, plus margin)
+    float hysteresis = 200.0f;       ///< an entity leaves only this far outside the rectangle
     std::size_t budget_bytes = 1100; ///< delta bytes per snapshot (the message stays under 1150)
-    std::uint32_t ring = 32;      ///< snapshots remembered per client (older acks get a full one)
+    std::uint32_t ring = 32;         ///< snapshots remembered per client (older acks get a full one)
 };
 
 /// Everything that can be synced this tick, quantised once and shared by all clients.
@@ -99,7 +94,7 @@ private:
         std::uint16_t local;
         float priority;
         std::uint32_t frame_index;
-        bool seen; // found this snapshot
+        bool seen;             // found this snapshot
         std::int64_t cost = 0; // bits to send its fresh state this snapshot (0: unchanged)
     };
     struct Sent {
@@ -115,14 +110,14 @@ private:
 
     ViewConfig config_;
     std::uint32_t next_id_ = 1;
-    std::vector<Member> members_;                   // in view now
+    std::vector<Member> members_;                              // in view now
     std::array<std::uint32_t, 1u << kLocalIdBits> key_of_{};   // local id -> key (UINT32_MAX free)
     std::array<std::uint32_t, 1u << kLocalIdBits> freed_in_{}; // snapshot that dropped it (0: not pending)
     std::vector<Sent> ring_;
     std::vector<ViewEntry> current_;
-    std::vector<std::uint32_t> order_;              // scratch: members by priority
-    std::array<std::int16_t, 1u << kLocalIdBits> base_index_{};     // local id -> baseline index
-    std::array<const QEntity*, 1u << kLocalIdBits> chosen_{};       // local id -> state to send
+    std::vector<std::uint32_t> order_;                          // scratch: members by priority
+    std::array<std::int16_t, 1u << kLocalIdBits> base_index_{}; // local id -> baseline index
+    std::array<const QEntity*, 1u << kLocalIdBits> chosen_{};   // local id -> state to send
     std::array<std::uint32_t, kHashSize> hash_keys_{};
     std::array<std::uint32_t, kHashSize> hash_members_{};
 };

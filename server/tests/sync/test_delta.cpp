@@ -119,7 +119,32 @@ std::size_t expected_bits(const std::vector<ViewEntry>& baseline, const std::vec
             bits += 1;
         } else {
             const auto spec = fields(b.entity.kind);
-            bits += 2 + spec.size();
+            // Changed: 2 bits, a 2-bit selector, and the mask unless it is one of the kind's
+            // common ones (delta.hpp): player {x,y} {x,y,aim}, pickup {available}, wall {health},
+            // flag {x,y} {state}.
+            std::vector<std::size_t> changed;
+            for (std::size_t i = 0; i < spec.size(); ++i) {
+                if (it->entity.f[i] != b.entity.f[i]) changed.push_back(i);
+            }
+            using V = std::vector<std::size_t>;
+            bool common = false;
+            switch (b.entity.kind) {
+            case EntityKind::Player:
+                common = changed == V{0, 1} || changed == V{0, 1, 2};
+                break;
+            case EntityKind::Pickup:
+                common = changed == V{1};
+                break;
+            case EntityKind::Wall:
+                common = changed == V{1};
+                break;
+            case EntityKind::Flag:
+                common = changed == V{0, 1} || changed == V{3};
+                break;
+            default:
+                break;
+            }
+            bits += 2 + 2 + (common ? 0 : spec.size());
             for (std::size_t i = 0; i < spec.size(); ++i) {
                 if (it->entity.f[i] == b.entity.f[i]) {
                     continue;
@@ -420,23 +445,29 @@ TEST(DeltaCost, UnchangedEntityCostsOneBit) {
     EXPECT_EQ(encoded_bits(one, one), 1u + 11u);
 }
 
-TEST(DeltaCost, MovingPlayerCosts29Bits) {
+TEST(DeltaCost, MovingPlayerCosts22Bits) {
     const std::vector<ViewEntry> before{player(3, 80000, 90000)};
     for (const auto& [dx, dy] :
          {std::pair{1, -1}, std::pair{-128, 127}, std::pair{127, -128}, std::pair{40, 9}}) {
         std::vector<ViewEntry> after = before;
         after[0].entity.f[kPlayerX] = static_cast<std::uint32_t>(80000 + dx);
         after[0].entity.f[kPlayerY] = static_cast<std::uint32_t>(90000 + dy);
-        EXPECT_EQ(encoded_bits(before, after), 29u + 11u) << dx << "," << dy;
+        EXPECT_EQ(encoded_bits(before, after), 22u + 11u) << dx << "," << dy;
     }
-    // A hundred moving players: 100 * 29 bits + the count.
+    // A hundred moving players: 100 * 22 bits + the count.
     std::vector<ViewEntry> base;
     std::vector<ViewEntry> moved;
     for (std::uint16_t id = 0; id < 100; ++id) {
         base.push_back(player(id, 1000u + id * 100u, 2000u));
         moved.push_back(player(id, 1000u + id * 100u + 12u, 2000u - 7u));
     }
-    EXPECT_EQ(encoded_bits(base, moved), 100u * 29u + 11u);
+    EXPECT_EQ(encoded_bits(base, moved), 100u * 22u + 11u);
+    // Moving and turning a little: the second common mask {x, y, aim}.
+    std::vector<ViewEntry> turned = before;
+    turned[0].entity.f[kPlayerX] += 3;
+    turned[0].entity.f[kPlayerY] += 3;
+    turned[0].entity.f[kPlayerAim] = (turned[0].entity.f[kPlayerAim] + 4) & 0xFF;
+    EXPECT_EQ(encoded_bits(before, turned), 1u + 1u + 2u + 2 * (1u + 8u) + (1u + 5u) + 11u);
 }
 
 TEST(DeltaCost, MovingPlayerBitsAreAsDocumented) {
@@ -447,7 +478,7 @@ TEST(DeltaCost, MovingPlayerBitsAreAsDocumented) {
     after[0].entity.f[kPlayerY] -= 3;
     const Encoded enc = encode(before, after);
     const std::string expected = "11"
-                                 "110000000"
+                                 "00"
                                  "110100000"
                                  "110111111"
                                  "00000000000";
@@ -462,17 +493,43 @@ TEST(DeltaCost, DeltaOutsideItsRangeSendsTheFullValue) {
     const std::vector<ViewEntry> before{player(3, 80000, 90000)};
     std::vector<ViewEntry> after = before;
     after[0].entity.f[kPlayerX] = 80000 + 128; // one past s(8)
-    EXPECT_EQ(encoded_bits(before, after), 1u + 1u + 9u + (1u + 18u) + 11u);
+    EXPECT_EQ(encoded_bits(before, after), 1u + 1u + 2u + 9u + (1u + 18u) + 11u);
     after[0].entity.f[kPlayerX] = 80000 - 129;
-    EXPECT_EQ(encoded_bits(before, after), 1u + 1u + 9u + (1u + 18u) + 11u);
+    EXPECT_EQ(encoded_bits(before, after), 1u + 1u + 2u + 9u + (1u + 18u) + 11u);
     after = before;
     after[0].entity.f[kPlayerAim] = 64 + 15; // s(5) holds -16..15
-    EXPECT_EQ(encoded_bits(before, after), 1u + 1u + 9u + (1u + 5u) + 11u);
+    EXPECT_EQ(encoded_bits(before, after), 1u + 1u + 2u + 9u + (1u + 5u) + 11u);
     after[0].entity.f[kPlayerAim] = 64 + 16;
-    EXPECT_EQ(encoded_bits(before, after), 1u + 1u + 9u + (1u + 8u) + 11u);
+    EXPECT_EQ(encoded_bits(before, after), 1u + 1u + 2u + 9u + (1u + 8u) + 11u);
     after = before;
     after[0].entity.f[kPlayerWeapon] = 5; // no delta: always the full 3 bits, no flag bit
-    EXPECT_EQ(encoded_bits(before, after), 1u + 1u + 9u + 3u + 11u);
+    EXPECT_EQ(encoded_bits(before, after), 1u + 1u + 2u + 9u + 3u + 11u);
+    // Every record's size is what delta_cost() says (the views budget with it).
+    EXPECT_EQ(encoded_bits(before, after), delta_cost(before[0].entity, after[0].entity) + 11u);
+}
+
+TEST(DeltaDecode, SelectorThreeAndUnusedCommonMasksAreRejected) {
+    const std::vector<ViewEntry> before{player(3, 80000, 90000)};
+    for (const std::uint32_t sel : {3u}) {
+        std::array<std::uint8_t, 4> bytes{};
+        BitWriter w(bytes);
+        w.write(0b11u | (sel << 2), 4); // changed, selector
+        w.write(0, 11);                 // no new entries
+        BitReader r(std::span<const std::uint8_t>(bytes.data(), w.bytes()), w.bits());
+        std::vector<ViewEntry> out;
+        EXPECT_FALSE(decode_delta(before, r, out));
+    }
+    // A projectile has no common masks: selector 0 means nothing and is refused.
+    ViewEntry proj{4, {}};
+    proj.entity.kind = EntityKind::Projectile;
+    const std::vector<ViewEntry> pb{proj};
+    std::array<std::uint8_t, 4> bytes{};
+    BitWriter w(bytes);
+    w.write(0b11u, 4);
+    w.write(0, 11);
+    BitReader r(std::span<const std::uint8_t>(bytes.data(), w.bytes()), w.bits());
+    std::vector<ViewEntry> out;
+    EXPECT_FALSE(decode_delta(pb, r, out));
 }
 
 TEST(DeltaCost, RemovedEntityCostsTwoBits) {
@@ -722,6 +779,7 @@ TEST(DeltaDecode, RejectsADeltaLeavingTheFieldRange) {
     const auto with_deltas = [&](std::int32_t dx, std::int32_t dy) {
         Hand h;
         h.w.write(0b11, 2);
+        h.w.write(2, 2);    // explicit mask
         h.w.write(0b11, 9); // x and y
         h.w.write(1, 1);
         h.w.write(static_cast<std::uint32_t>(dx), 8);

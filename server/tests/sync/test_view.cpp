@@ -3,8 +3,8 @@
 // what the server says they hold, after every snapshot they receive.
 #include "sync/view.hpp"
 
-#include "core/rng.hpp"
 #include "core/parallel.hpp"
+#include "core/rng.hpp"
 #include "support/link_model.hpp"
 
 #include <gtest/gtest.h>
@@ -128,9 +128,10 @@ TEST(SyncView, AcknowledgedSnapshotsMakeSmallDeltas) {
         held = decode(held, e.bytes, e.bits);
         const auto sent = view.sent(e.id);
         ASSERT_EQ(held.size(), sent.size());
-        EXPECT_TRUE(std::equal(held.begin(), held.end(), sent.begin(), [](const ViewEntry& a, const ViewEntry& b) {
-            return a.local_id == b.local_id && a.entity == b.entity;
-        }));
+        EXPECT_TRUE(
+            std::equal(held.begin(), held.end(), sent.begin(), [](const ViewEntry& a, const ViewEntry& b) {
+                return a.local_id == b.local_id && a.entity == b.entity;
+            }));
         EXPECT_LT(e.bits, first.bits / 2);
         acked = e.id;
     }
@@ -185,7 +186,8 @@ TEST(SyncView, BudgetIsRespectedAndEveryoneIsRefreshedEventually) {
         frame.build(*s.world);
         const Encoded e = snap(view, frame, c, acked);
         EXPECT_LE(e.bits, cfg.budget_bytes * 8 + 64) << "snapshot " << i;
-        held = decode(e.baseline == 0 ? std::span<const ViewEntry>() : std::span<const ViewEntry>(view.sent(acked)),
+        held = decode(e.baseline == 0 ? std::span<const ViewEntry>()
+                                      : std::span<const ViewEntry>(view.sent(acked)),
                       e.bytes, e.bits);
         acked = e.id;
     }
