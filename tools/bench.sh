@@ -64,6 +64,17 @@ print(f"  {d['scenario']:16s} {r['connected']:5d}/{r['clients']} connected  {r['
 PY
 }
 
+echo "== state sync: 1000 clients, about 100 moving entities in view each (mgs-syncbench, in process)"
+sync_report=$(./build/bin/mgs-syncbench --clients 1000 --players 350 --snapshots 40 --threads 2)
+printf '{"scenario":"sync","machine":%s,"build":%s,"report":%s}\n' "$machine" "$build" "$sync_report" > "$out/sync.json"
+python3 - "$out/sync.json" <<'PY' 2>/dev/null || cat "$out/sync.json"
+import json, sys
+r = json.load(open(sys.argv[1]))["report"]
+print(f"  {r['moving_entities_in_view_mean']:.0f} moving + {r['entities_in_view_mean'] - r['moving_entities_in_view_mean']:.0f} other entities in view: "
+      f"{r['bits_per_moving_entity']:.1f} bits per moving entity, {r['bits_per_unchanged_entity']:.2f} per unchanged, "
+      f"{r['bytes_per_snapshot_p50']:.0f} bytes per snapshot (max {r['bytes_per_snapshot_max']:.0f}), "
+      f"{r['encode_us_per_client']:.1f} us per client, {r['kbps_per_client']:.1f} kbit/s per client at 20 Hz")
+PY
 [ "$only" = sim ] && { echo "results in $out/"; exit 0; }
 echo "== transport: WebRTC clients (mgs-loadgen, our own stack) against one server on loopback"
 run_transport transport-500 500 32 20
