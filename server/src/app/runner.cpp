@@ -1,5 +1,6 @@
 #include "app/runner.hpp"
 
+#include "app/game_sync.hpp"
 #include "core/percentile.hpp"
 #include "metrics/registry.hpp"
 #include "net/net_server.hpp"
@@ -153,6 +154,9 @@ int run_headless(const ServerConfig& cfg, const std::atomic<bool>& stop) {
     return 0;
 }
 
+// Snapshots per second on the `state` channel (DESIGN.md: 20 Hz).
+constexpr std::uint16_t kSnapshotHz = 20;
+
 net::NetConfig net_config(const ServerConfig& cfg) {
     net::NetConfig n;
     n.http.bind_address = cfg.bind_address;
@@ -199,29 +203,22 @@ int run_live(const ServerConfig& cfg, const std::atomic<bool>& stop) {
         spdlog::error("network: {}", net_error);
         return 1;
     }
+    net::WorldInfo info;
+    info.tick_hz = static_cast<std::uint16_t>(cfg.rules.tick_hz);
+    info.snapshot_hz = kSnapshotHz;
+    info.map_seed = cfg.map.seed;
+    info.map_width = cfg.map.width;
+    info.map_height = cfg.map.height;
+    info.mode = static_cast<std::uint8_t>(cfg.rules.mode);
+    const sync::ViewConfig view;
+    info.view_half_width = view.half_width;
+    info.view_half_height = view.half_height;
+    network.set_world_info(info);
     network.attach_game();
     spdlog::info("listening: http://{}:{}/ (signaling /ws, /healthz, /metrics), WebRTC UDP port {}",
                  cfg.bind_address == "0.0.0.0" ? "localhost" : cfg.bind_address, network.http_port(),
                  network.udp_port());
-    std::unordered_map<std::uint32_t, sim::PlayerId> players; // session -> player
-    const auto drain_network = [&] {
-        net::GameRequest r;
-        while (network.poll_request(r)) {
-            if (r.type == net::GameRequest::Type::Join) {
-                const sim::Team team = r.team == 0   ? sim::Team::Red
-                                       : r.team == 1 ? sim::Team::Blue
-                                                     : sim::Team::None;
-                const sim::PlayerId id = sim.world().add_player(r.name.data(), false, team);
-                players[r.session] = id;
-                network.player_joined(r.session, id.index);
-                spdlog::info("player {} joined (session {})", r.name.data(), r.session);
-            } else if (auto it = players.find(r.session); it != players.end()) {
-                sim.world().remove_player(it->second);
-                players.erase(it);
-                spdlog::info("player of session {} left", r.session);
-            }
-        }
-    };
+    GameSync game(network, sim.world(), sync::ViewConfig{}, static_cast<int>(cfg.rules.tick_hz), kSnapshotHz);
     const auto period =
         std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / cfg.rules.tick_hz));
     spdlog::info("live: preset {} ({}x{} wu), {} bots, {} Hz, {} threads; Ctrl+C stops", cfg.preset,
@@ -232,8 +229,9 @@ int run_live(const ServerConfig& cfg, const std::atomic<bool>& stop) {
     std::uint64_t kills_before = 0, captures_before = 0;
     for (std::int64_t t = 0; (cfg.ticks == 0 || t < cfg.ticks) && !stop.load(std::memory_order_relaxed);
          ++t) {
-        drain_network();
+        game.drain();
         tick_hist.observe(sim.tick() / 1000.0);
+        game.after_tick(sim.executor());
         humans_gauge.set(sim.world().humans());
         bots_gauge.set(sim.world().bots());
         next += period;

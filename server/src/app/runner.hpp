@@ -27,6 +27,8 @@ public:
     [[nodiscard]] const std::vector<double>& ai_ms() const noexcept { return ai_ms_; }
     [[nodiscard]] int threads() const noexcept { return exec_.concurrency(); }
     [[nodiscard]] const ai::Bots& bots() const noexcept { return bots_; }
+    /// The thread pool of the parallel phases (also used for snapshot encoding).
+    [[nodiscard]] Executor& executor() noexcept { return exec_; }
 
 private:
     TbbExecutor exec_;

@@ -42,6 +42,12 @@ NetServer::NetServer(NetConfig config, metrics::Registry& metrics)
     messages_dropped_ = &metrics.counter("mgs_messages_dropped_total",
                                          "Game messages dropped (malformed, unknown or too large)");
     resumes_ = &metrics.counter("mgs_resumes_total", "Sessions resumed with their token");
+    inputs_ = &metrics.counter("mgs_inputs_total", "Inputs from clients passed to the simulation");
+    inputs_rate_limited_ =
+        &metrics.counter("mgs_inputs_dropped_total", "Inputs dropped", {{"reason", "rate"}});
+    outbound_dropped_ = &metrics.counter("mgs_outbound_dropped_total",
+                                         "Messages to clients dropped (queue full or client gone)");
+    outbound_ = std::make_unique<boost::lockfree::spsc_queue<GameMessage, boost::lockfree::capacity<4096>>>();
     sessions_gauge_ =
         &metrics.gauge("mgs_sessions", "Sessions with a player, connected or within their grace");
 }
@@ -272,6 +278,21 @@ void NetServer::handle_join(const std::shared_ptr<WsSession>& ws, JoinRequest& j
     sessions_gauge_->set(static_cast<double>(players()));
 }
 
+void NetServer::send_welcome(Session& s) {
+    flatbuffers::FlatBufferBuilder b(128);
+    const WorldInfo& w = world_info_;
+    const auto welcome =
+        proto::CreateWelcome(b, s.spectator ? 0xFFFFFFFFu : s.player_id, w.tick_hz, w.snapshot_hz, w.map_seed,
+                             w.map_width, w.map_height, w.mode, w.view_half_width, w.view_half_height);
+    b.Finish(proto::CreateEnvelope(b, proto::Message::Welcome, welcome.Union()));
+    const std::span<const std::uint8_t> bytes(b.GetBufferPointer(), b.GetSize());
+    if (s.websocket_transport && s.ws) {
+        s.ws->send_binary(std::vector<std::uint8_t>(bytes.begin(), bytes.end()));
+    } else if (s.conn != 0 && s.events_channel >= 0) {
+        rtc_->send(s.conn, static_cast<std::uint16_t>(s.events_channel), bytes);
+    }
+}
+
 void NetServer::send_answer(Session& s) {
     if (!s.answer_pending || !s.ws) {
         return;
@@ -279,6 +300,7 @@ void NetServer::send_answer(Session& s) {
     s.answer_pending = false;
     if (s.websocket_transport) {
         s.ws->send_text(make_welcome_message({s.token, s.player_id, s.resumed}));
+        send_welcome(s);
     } else {
         s.ws->send_text(make_answer_message({s.answer, s.token, s.player_id, s.resumed, s.max_message_size}));
     }
@@ -318,10 +340,36 @@ void NetServer::on_rtc_connected(std::uint64_t conn) {
     rtc_->open_channel(conn, state);
 }
 
-void NetServer::on_rtc_channel_open(std::uint64_t /*conn*/, std::uint16_t /*channel*/,
-                                    std::string_view /*label*/) {
-    // Any channel may carry Pings; `events` and `state` carry the game protocol (issue 5).
-    (void)kEventsLabel;
+void NetServer::on_rtc_channel_open(std::uint64_t conn, std::uint16_t channel, std::string_view label) {
+    // Any channel may carry Pings; `events` and `state` carry the game protocol.
+    Session* s = session_by_conn(conn);
+    if (s == nullptr) {
+        return;
+    }
+    if (label == kEventsLabel) {
+        s->events_channel = channel;
+        send_welcome(*s);
+    } else if (label == kStateLabel) {
+        s->state_channel = channel;
+    }
+}
+
+bool NetServer::send_to_client(std::uint32_t session, bool reliable,
+                               std::span<const std::uint8_t> bytes) noexcept {
+    if (bytes.size() > GameMessage::kMaxBytes) {
+        outbound_dropped_->inc();
+        return false;
+    }
+    GameMessage m;
+    m.session = session;
+    m.reliable = reliable;
+    m.size = static_cast<std::uint16_t>(bytes.size());
+    std::copy(bytes.begin(), bytes.end(), m.data.begin());
+    if (!outbound_->push(m)) {
+        outbound_dropped_->inc();
+        return false;
+    }
+    return true;
 }
 
 void NetServer::on_rtc_message(std::uint64_t conn, std::uint16_t channel, std::span<const std::uint8_t> data,
@@ -413,11 +461,63 @@ bool NetServer::handle_game_message(Session& s, std::span<const std::uint8_t> da
         reply.assign(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
         return true;
     }
-    // Inputs and the rest of the game protocol arrive with the state synchronisation issue.
+    if (const proto::Input* in = env->message_as_Input()) {
+        // Token bucket per client: floods are dropped here, before they reach the simulation.
+        const std::int64_t now = now_ms();
+        if (s.input_refill_ms == 0) {
+            s.input_tokens = config_.input_burst; // a new client starts with a full bucket
+            s.input_refill_ms = now;
+        }
+        s.input_tokens =
+            std::min(config_.input_burst, s.input_tokens + static_cast<double>(now - s.input_refill_ms) *
+                                                               config_.input_rate_per_s / 1000.0);
+        s.input_refill_ms = now;
+        if (s.input_tokens < 1.0 || !s.has_player) {
+            inputs_rate_limited_->inc();
+            return false;
+        }
+        s.input_tokens -= 1.0;
+        GameRequest r;
+        r.type = GameRequest::Type::Input;
+        r.session = s.id;
+        r.player_id = s.player_id;
+        r.seq = in->seq();
+        r.move_x = in->move_x();
+        r.move_y = in->move_y();
+        r.aim = in->aim();
+        r.buttons = static_cast<std::uint8_t>(in->buttons());
+        r.weapon_slot = in->weapon_slot();
+        r.ack_snapshot = in->ack_snapshot();
+        if (requests_.push(r)) {
+            inputs_->inc();
+        } else {
+            inputs_rate_limited_->inc();
+        }
+        return false;
+    }
+    messages_dropped_->inc(); // a message type clients do not send
     return false;
 }
 
 void NetServer::on_tick() {
+    GameMessage m;
+    while (outbound_->pop(m)) {
+        auto it = sessions_.find(m.session);
+        if (it == sessions_.end() || !it->second.online) {
+            outbound_dropped_->inc();
+            continue;
+        }
+        Session& s = it->second;
+        const std::span<const std::uint8_t> bytes(m.data.data(), m.size);
+        if (s.websocket_transport && s.ws) {
+            s.ws->send_binary(std::vector<std::uint8_t>(bytes.begin(), bytes.end()));
+        } else {
+            const int ch = m.reliable ? s.events_channel : s.state_channel;
+            if (s.conn == 0 || ch < 0 || !rtc_->send(s.conn, static_cast<std::uint16_t>(ch), bytes)) {
+                outbound_dropped_->inc();
+            }
+        }
+    }
     Reply r;
     while (replies_.pop(r)) {
         auto it = sessions_.find(r.session);

@@ -35,6 +35,8 @@
 namespace mgs::net {
 
 struct NetConfig {
+    double input_rate_per_s = 120; // inputs per second per client (clients send 30-60)
+    double input_burst = 60;
     HttpConfig http;
     RtcServerConfig rtc;
     std::size_t max_clients = 1000; // players connected or within their resume grace
@@ -44,12 +46,41 @@ struct NetConfig {
 
 /// A request from the network to the simulation.
 struct GameRequest {
-    enum class Type : std::uint8_t { Join, Leave };
+    enum class Type : std::uint8_t { Join, Leave, Input };
     Type type = Type::Join;
     std::uint32_t session = 0;
-    std::uint32_t player_id = 0; // Leave
+    std::uint32_t player_id = 0; // Leave, Input
     std::int8_t team = -1;       // Join: -1 auto, 0 red, 1 blue
     std::array<char, 64> name{}; // Join: NUL-terminated UTF-8
+    // Input (validated again by the simulation: clamped, cooldowns enforced)
+    std::uint32_t seq = 0;
+    std::int8_t move_x = 0;
+    std::int8_t move_y = 0;
+    float aim = 0.0f;
+    std::uint8_t buttons = 0;
+    std::int8_t weapon_slot = -1;
+    std::uint32_t ack_snapshot = 0;
+};
+
+/// What every client is told when it connects (the Welcome message), set by the app.
+struct WorldInfo {
+    std::uint16_t tick_hz = 30;
+    std::uint16_t snapshot_hz = 20;
+    std::uint64_t map_seed = 1;
+    float map_width = 0;
+    float map_height = 0;
+    std::uint8_t mode = 2;
+    float view_half_width = 1100;
+    float view_half_height = 700;
+};
+
+/// A message from the simulation to one client (a snapshot, or a reliable event).
+struct GameMessage {
+    static constexpr std::size_t kMaxBytes = 1200;
+    std::uint32_t session = 0;
+    bool reliable = false; // `events` channel; else `state`
+    std::uint16_t size = 0;
+    std::array<std::uint8_t, kMaxBytes> data{};
 };
 
 class NetServer final : private WsHandler, private RtcHandler {
@@ -76,6 +107,13 @@ public:
     /// Simulation thread: the player made for a Join request.
     void player_joined(std::uint32_t session, std::uint32_t player_id) noexcept;
 
+    /// Simulation thread: queues a message for a client; false (dropped) when the queue is full
+    /// or the message is too big.
+    bool send_to_client(std::uint32_t session, bool reliable, std::span<const std::uint8_t> bytes) noexcept;
+
+    /// Sets what the Welcome message says (before start()).
+    void set_world_info(const WorldInfo& info) { world_info_ = info; }
+
     /// Extra GET route on the HTTP port (before start()).
     void add_route(std::string path, std::string content_type, std::function<std::string()> body);
 
@@ -98,6 +136,10 @@ private:
         bool resumed = false;
         std::uint32_t violations = 0;
         std::uint32_t max_message_size = 0;
+        int events_channel = -1;
+        int state_channel = -1;
+        double input_tokens = 0; // input rate limit (token bucket)
+        std::int64_t input_refill_ms = 0;
     };
 
     // WsHandler
@@ -113,13 +155,14 @@ private:
     void on_rtc_disconnected(std::uint64_t conn, rtc::DisconnectReason reason, bool was_connected) override;
 
     void handle_join(const std::shared_ptr<WsSession>& ws, JoinRequest& join);
-    static void send_answer(Session& s);
+    void send_answer(Session& s);
     void go_offline(Session& s);
     void end_session(std::uint32_t id, bool tell_game);
     /// A game message from a client; returns the reply to send on the same path, if any.
     bool handle_game_message(Session& s, std::span<const std::uint8_t> data,
                              std::vector<std::uint8_t>& reply);
     void on_tick();
+    void send_welcome(Session& s);
     [[nodiscard]] std::int64_t now_ms() const;
     [[nodiscard]] std::size_t players() const;
     Session* session_by_conn(std::uint64_t conn);
@@ -132,6 +175,7 @@ private:
     boost::asio::steady_timer timer_;
     std::thread thread_;
     std::atomic<bool> game_attached_{false};
+    WorldInfo world_info_;
     bool running_ = false;
     std::uint16_t http_port_ = 0;
     std::uint16_t udp_port_ = 0;
@@ -150,11 +194,15 @@ private:
     };
     boost::lockfree::spsc_queue<GameRequest, boost::lockfree::capacity<4096>> requests_;
     boost::lockfree::spsc_queue<Reply, boost::lockfree::capacity<4096>> replies_;
+    std::unique_ptr<boost::lockfree::spsc_queue<GameMessage, boost::lockfree::capacity<4096>>> outbound_;
 
     metrics::Counter* signaling_errors_;
     metrics::Counter* messages_in_;
     metrics::Counter* messages_dropped_;
     metrics::Counter* resumes_;
+    metrics::Counter* inputs_;
+    metrics::Counter* inputs_rate_limited_;
+    metrics::Counter* outbound_dropped_;
     metrics::Gauge* sessions_gauge_;
 };
 

@@ -3,6 +3,7 @@
 // interop tests (ctest interop_*) do the same with Chromium and libdatachannel.
 #include "net/net_server.hpp"
 #include "net/rtc_client.hpp"
+#include "proto/game_generated.h"
 
 #include <gtest/gtest.h>
 
@@ -18,6 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -276,6 +278,15 @@ TEST(NetServer, WebSocketTransportFallbackCarriesGameMessages) {
     const auto welcome = nlohmann::json::parse(beast::buffers_to_string(buf.data()));
     ASSERT_EQ(welcome["type"], "welcome") << welcome.dump();
     EXPECT_EQ(welcome["transport"], "websocket");
+    // The Welcome comes first on the data path, then the Pong to our Ping.
+    buf.clear();
+    ws.read(buf);
+    {
+        const auto* w = static_cast<const std::uint8_t*>(buf.data().data());
+        flatbuffers::Verifier v(w, buf.size());
+        ASSERT_TRUE(proto::VerifyEnvelopeBuffer(v));
+        ASSERT_NE(proto::GetEnvelope(w)->message_as_Welcome(), nullptr);
+    }
     buf.clear();
     ws.binary(true);
     const auto ping = make_ping(77, 3.0, 32);
@@ -288,6 +299,88 @@ TEST(NetServer, WebSocketTransportFallbackCarriesGameMessages) {
     ASSERT_TRUE(read_pong({p, buf.size()}, id, t, n));
     EXPECT_EQ(id, 77u);
     EXPECT_EQ(n, 32u);
+}
+
+TEST(NetServer, InputsReachTheGameAndSnapshotsReachTheClient) {
+    NetConfig c = local_config();
+    Server s(c);
+    s.net.attach_game();
+    // The game side, as app::GameSync does it: make the player, then read inputs.
+    std::atomic<bool> stop{false};
+    std::atomic<int> inputs{0};
+    std::atomic<std::uint32_t> session{0};
+    std::atomic<std::uint32_t> last_seq{0};
+    std::thread game([&] {
+        while (!stop.load()) {
+            GameRequest r;
+            while (s.net.poll_request(r)) {
+                if (r.type == GameRequest::Type::Join) {
+                    s.net.player_joined(r.session, 42);
+                    session = r.session;
+                } else if (r.type == GameRequest::Type::Input) {
+                    ++inputs;
+                    last_seq = r.seq;
+                }
+            }
+            std::this_thread::sleep_for(1ms);
+        }
+    });
+    Client cl;
+    ASSERT_TRUE(cl.connect(s.net.http_port()));
+    EXPECT_EQ(cl.answer.player_id, 42u);
+    // The Welcome arrives on `events`.
+    EXPECT_TRUE(cl.run_until(
+        [&] {
+            for (const auto& [ch, m] : cl.messages) {
+                flatbuffers::Verifier v(m.data(), m.size());
+                if (ch == cl.events && proto::VerifyEnvelopeBuffer(v) &&
+                    proto::GetEnvelope(m.data())->message_as_Welcome() != nullptr) {
+                    return proto::GetEnvelope(m.data())->message_as_Welcome()->player_id() == 42u;
+                }
+            }
+            return false;
+        },
+        3s));
+    // Inputs on `state` reach the game.
+    for (std::uint32_t seq = 1; seq <= 5; ++seq) {
+        flatbuffers::FlatBufferBuilder b;
+        const auto in = proto::CreateInput(b, seq, 0, 1, 0, 0.5f, proto::InputButtons::Fire, -1, 0);
+        b.Finish(proto::CreateEnvelope(b, proto::Message::Input, in.Union()));
+        cl.rtc.send(static_cast<std::uint16_t>(cl.state), {b.GetBufferPointer(), b.GetSize()});
+    }
+    EXPECT_TRUE(cl.run_until([&] { return inputs.load() == 5 && last_seq.load() == 5; }, 3s))
+        << inputs.load();
+    // A message from the game reaches the client on `state`.
+    const std::vector<std::uint8_t> payload = make_ping(9, 1.0, 0);
+    EXPECT_TRUE(s.net.send_to_client(session.load(), false, payload));
+    EXPECT_TRUE(cl.run_until(
+        [&] {
+            for (const auto& [ch, m] : cl.messages) {
+                if (ch == cl.state && m == payload) return true;
+            }
+            return false;
+        },
+        3s));
+    stop = true;
+    game.join();
+}
+
+TEST(NetServer, InputFloodIsRateLimited) {
+    NetConfig c = local_config();
+    c.input_rate_per_s = 10;
+    c.input_burst = 5;
+    Server s(c);
+    Client cl;
+    ASSERT_TRUE(cl.connect(s.net.http_port()));
+    for (std::uint32_t seq = 1; seq <= 50; ++seq) {
+        flatbuffers::FlatBufferBuilder b;
+        const auto in = proto::CreateInput(b, seq);
+        b.Finish(proto::CreateEnvelope(b, proto::Message::Input, in.Union()));
+        cl.rtc.send(static_cast<std::uint16_t>(cl.events), {b.GetBufferPointer(), b.GetSize()});
+    }
+    EXPECT_TRUE(cl.run_until(
+        [&] { return metric(s.net.http_port(), "mgs_inputs_dropped_total{reason=\"rate\"}") >= 40; }, 3s));
+    EXPECT_LE(metric(s.net.http_port(), "mgs_inputs_total"), 10);
 }
 
 TEST(NetServer, GarbageOnTheUdpPortIsDroppedAndCountedWithoutHurtingClients) {
