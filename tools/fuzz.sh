@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 seconds=${FUZZ_SECONDS:-15}
 build=build-fuzz
-all_targets=(fuzz_stun fuzz_sdp fuzz_signaling fuzz_dcep fuzz_delta)
+all_targets=(fuzz_stun fuzz_sdp fuzz_signaling fuzz_dcep fuzz_delta fuzz_envelope)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 

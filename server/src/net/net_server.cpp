@@ -1,5 +1,6 @@
 #include "net/net_server.hpp"
 
+#include "net/game_message.hpp"
 #include "net/signaling_message.hpp"
 #include "proto/game_generated.h"
 #include "rtc/sdp.hpp"
@@ -439,14 +440,17 @@ void NetServer::end_session(std::uint32_t id, bool tell_game) {
 bool NetServer::handle_game_message(Session& s, std::span<const std::uint8_t> data,
                                     std::vector<std::uint8_t>& reply) {
     messages_in_->inc();
-    flatbuffers::Verifier verifier(data.data(), data.size(), 64, 10'000);
-    if (!proto::VerifyEnvelopeBuffer(verifier)) {
+    const ClientGameMessage msg = parse_client_game_message(data);
+    switch (msg.kind) {
+    case ClientGameMessage::Kind::Invalid:
         messages_dropped_->inc();
         ++s.violations;
         return false;
-    }
-    const proto::Envelope* env = proto::GetEnvelope(data.data());
-    if (const proto::Ping* ping = env->message_as_Ping()) {
+    case ClientGameMessage::Kind::NotFromClients:
+        messages_dropped_->inc(); // a message type clients do not send
+        return false;
+    case ClientGameMessage::Kind::Ping: {
+        const proto::Ping* ping = msg.ping;
         flatbuffers::FlatBufferBuilder b(128 + (ping->payload() != nullptr ? ping->payload()->size() : 0));
         flatbuffers::Offset<flatbuffers::Vector<std::uint8_t>> payload;
         if (ping->payload() != nullptr) {
@@ -461,41 +465,44 @@ bool NetServer::handle_game_message(Session& s, std::span<const std::uint8_t> da
         reply.assign(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
         return true;
     }
-    if (const proto::Input* in = env->message_as_Input()) {
-        // Token bucket per client: floods are dropped here, before they reach the simulation.
-        const std::int64_t now = now_ms();
-        if (s.input_refill_ms == 0) {
-            s.input_tokens = config_.input_burst; // a new client starts with a full bucket
-            s.input_refill_ms = now;
-        }
-        s.input_tokens =
-            std::min(config_.input_burst, s.input_tokens + static_cast<double>(now - s.input_refill_ms) *
-                                                               config_.input_rate_per_s / 1000.0);
+    case ClientGameMessage::Kind::Inputs:
+        break;
+    }
+    // Token bucket per client, per message: floods are dropped here, before the simulation.
+    const std::int64_t now = now_ms();
+    if (s.input_refill_ms == 0) {
+        s.input_tokens = config_.input_burst; // a new client starts with a full bucket
         s.input_refill_ms = now;
-        if (s.input_tokens < 1.0 || !s.has_player) {
-            inputs_rate_limited_->inc();
-            return false;
-        }
-        s.input_tokens -= 1.0;
+    }
+    s.input_tokens =
+        std::min(config_.input_burst, s.input_tokens + static_cast<double>(now - s.input_refill_ms) *
+                                                           config_.input_rate_per_s / 1000.0);
+    s.input_refill_ms = now;
+    if (s.input_tokens < 1.0 || !s.has_player) {
+        inputs_rate_limited_->inc();
+        return false;
+    }
+    s.input_tokens -= 1.0;
+    // Oldest first; the simulation keeps only inputs newer than the last it applied.
+    for (std::size_t k = 0; k < msg.input_count; ++k) {
+        const ClientInput& in = msg.inputs[k];
         GameRequest r;
         r.type = GameRequest::Type::Input;
         r.session = s.id;
         r.player_id = s.player_id;
-        r.seq = in->seq();
-        r.move_x = in->move_x();
-        r.move_y = in->move_y();
-        r.aim = in->aim();
-        r.buttons = static_cast<std::uint8_t>(in->buttons());
-        r.weapon_slot = in->weapon_slot();
-        r.ack_snapshot = in->ack_snapshot();
+        r.seq = in.seq;
+        r.move_x = in.move_x;
+        r.move_y = in.move_y;
+        r.aim = in.aim;
+        r.buttons = in.buttons;
+        r.weapon_slot = in.weapon_slot;
+        r.ack_snapshot = in.ack_snapshot;
         if (requests_.push(r)) {
             inputs_->inc();
         } else {
             inputs_rate_limited_->inc();
         }
-        return false;
     }
-    messages_dropped_->inc(); // a message type clients do not send
     return false;
 }
 

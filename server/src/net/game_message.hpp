@@ -1,0 +1,40 @@
+#pragma once
+// Reading a client's game message: the FlatBuffers verifier first (bounded depth and table
+// count), then the few message types clients may send. Every byte from a client goes through
+// parse_client_game_message() before anything else looks at it; it never reads outside the
+// buffer, allocates nothing, and is fuzzed (server/tests/fuzz/fuzz_envelope.cpp).
+#include <array>
+#include <cstdint>
+#include <span>
+
+namespace mgs::proto {
+struct Ping;
+}
+
+namespace mgs::net {
+
+/// One input sample as the simulation takes it (the simulation validates it again).
+struct ClientInput {
+    std::uint32_t seq = 0;
+    std::int8_t move_x = 0;
+    std::int8_t move_y = 0;
+    float aim = 0.0f;
+    std::uint8_t buttons = 0;
+    std::int8_t weapon_slot = -1;
+    std::uint32_t ack_snapshot = 0;
+};
+
+struct ClientGameMessage {
+    enum class Kind : std::uint8_t { Invalid, Ping, Inputs, NotFromClients };
+    Kind kind = Kind::Invalid;
+    const proto::Ping* ping = nullptr;            ///< Kind::Ping: points into the buffer
+    static constexpr std::size_t kMaxInputs = 8;  ///< newest inputs of a batch kept
+    std::array<ClientInput, kMaxInputs> inputs{}; ///< Kind::Inputs, oldest first
+    std::size_t input_count = 0;
+};
+
+/// Verifies and classifies one binary message from a client. Invalid: not a verifiable
+/// Envelope. NotFromClients: a valid envelope of a type only the server sends (or none).
+[[nodiscard]] ClientGameMessage parse_client_game_message(std::span<const std::uint8_t> data) noexcept;
+
+} // namespace mgs::net
