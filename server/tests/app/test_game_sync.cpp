@@ -1,0 +1,171 @@
+// The whole game data path over real loopback sockets: a client joins through /ws, gets its
+// Welcome, sends inputs on the `state` channel, and decodes the snapshots of its view; its own
+// player moves as its inputs say, and snapshots echo the newest input applied.
+#include "app/game_sync.hpp"
+#include "core/parallel.hpp"
+#include "net/rtc_client.hpp"
+#include "proto/game_generated.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <thread>
+
+namespace mgs::app {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(GameSync, ClientMovesItsPlayerAndSeesItInSnapshots) {
+    sim::Rules rules;
+    world::MapParams map; // arena size
+    sim::World world(rules, map, 4);
+    SerialExecutor exec;
+
+    metrics::Registry registry;
+    net::NetConfig nc;
+    nc.http.bind_address = "127.0.0.1";
+    nc.http.port = 0;
+    nc.rtc.bind_address = "127.0.0.1";
+    nc.rtc.port = 0;
+    nc.rtc.public_ips = {"127.0.0.1"};
+    net::NetServer net(nc, registry);
+    net::WorldInfo info;
+    info.map_seed = map.seed;
+    info.map_width = map.width;
+    info.map_height = map.height;
+    net.set_world_info(info);
+    net.attach_game();
+    std::string error;
+    ASSERT_TRUE(net.start(error)) << error;
+    GameSync game(net, world, sync::ViewConfig{}, 30, 20);
+
+    // The game loop on its own thread, as in the server.
+    std::atomic<bool> stop{false};
+    std::thread loop([&] {
+        while (!stop.load()) {
+            game.drain();
+            world.step(exec);
+            game.after_tick(exec);
+            std::this_thread::sleep_for(10ms);
+        }
+    });
+
+    auto cert = [] {
+        std::string e;
+        return rtc::DtlsCertificate::generate(e);
+    }();
+    net::RtcClient client(cert);
+    net::RtcClient::Options o;
+    o.http_port = net.http_port();
+    o.name = "mover";
+    net::RtcClient::Answer answer;
+    ASSERT_TRUE(client.signal(o, answer, error)) << error;
+
+    int events = -1;
+    int state = -1;
+    bool welcomed = false;
+    std::uint32_t welcome_player = 0;
+    std::map<std::uint32_t, std::vector<sync::ViewEntry>> held;
+    std::uint32_t newest = 0;
+    std::uint32_t last_input_echo = 0;
+    // Own position (quantised x, y) in the first and the latest snapshot that show it alive.
+    std::array<std::uint32_t, 2> first{};
+    std::array<std::uint32_t, 2> latest{};
+    const auto moved = [&] {
+        const auto d = [](std::uint32_t a, std::uint32_t b) { return a > b ? a - b : b - a; };
+        return first[0] != 0 && (d(first[0], latest[0]) >= 80 || d(first[1], latest[1]) >= 80); // 10 wu
+    };
+    std::uint32_t seq = 0;
+    int decoded = 0;
+    const auto own_pos = [&](const std::vector<sync::ViewEntry>& view) -> std::array<std::uint32_t, 2> {
+        for (const auto& e : view) {
+            // Only once it is alive: a player that just joined may wait for its spawn.
+            if (e.entity.kind == sync::EntityKind::Player &&
+                e.entity.f[sync::kPlayerId] == answer.player_id &&
+                (e.entity.f[sync::kPlayerStatus] & sync::kStatusAlive) != 0) {
+                return {e.entity.f[sync::kPlayerX], e.entity.f[sync::kPlayerY]};
+            }
+        }
+        return {0, 0};
+    };
+    const auto end = std::chrono::steady_clock::now() + 20s;
+    auto next_input = std::chrono::steady_clock::now();
+    // Until the player has walked 10 wu (or the time is up).
+    while (std::chrono::steady_clock::now() < end && (decoded < 30 || !welcomed || !moved())) {
+        rtc::SctpStack::advance(client.now_us());
+        client.drive();
+        rtc::ConnectionEvent e;
+        while (client.poll_event(e)) {
+            if (e.type == rtc::ConnectionEvent::Type::Connected) {
+                rtc::ChannelOptions opts;
+                opts.label = "events";
+                events = client.open_channel(opts);
+            } else if (e.type == rtc::ConnectionEvent::Type::ChannelOpen &&
+                       client.connection()->channel_label(e.channel) == "state") {
+                state = e.channel;
+            } else if (e.type == rtc::ConnectionEvent::Type::Message) {
+                flatbuffers::Verifier v(e.data.data(), e.data.size());
+                ASSERT_TRUE(proto::VerifyEnvelopeBuffer(v));
+                const proto::Envelope* env = proto::GetEnvelope(e.data.data());
+                if (const auto* w = env->message_as_Welcome()) {
+                    welcomed = true;
+                    welcome_player = w->player_id();
+                    EXPECT_EQ(w->map_width(), map.width);
+                } else if (const auto* snap = env->message_as_Snapshot()) {
+                    std::span<const sync::ViewEntry> base;
+                    if (snap->baseline() != 0) {
+                        auto it = held.find(snap->baseline());
+                        if (it == held.end()) continue;
+                        base = it->second;
+                    }
+                    ASSERT_NE(snap->data(), nullptr);
+                    sync::BitReader r({snap->data()->data(), snap->data()->size()}, snap->bits());
+                    std::vector<sync::ViewEntry> view;
+                    ASSERT_TRUE(sync::decode_delta(base, r, view));
+                    const auto pos = own_pos(view);
+                    if (pos[0] != 0) {
+                        first = first[0] == 0 ? pos : first;
+                        latest = pos;
+                    }
+                    newest = std::max(newest, snap->id());
+                    last_input_echo = snap->last_input();
+                    held[snap->id()] = std::move(view);
+                    ++decoded;
+                }
+            }
+        }
+        if (state >= 0 && std::chrono::steady_clock::now() >= next_input) {
+            // Walk, turning a quarter every half second (a wall may block one way), acknowledging
+            // the newest snapshot.
+            static constexpr std::array<std::array<std::int8_t, 2>, 4> kDirs{
+                {{1, 0}, {0, -1}, {-1, 0}, {0, 1}}};
+            const auto& dir = kDirs[(seq / 25) % 4];
+            flatbuffers::FlatBufferBuilder b;
+            const auto in =
+                proto::CreateInput(b, ++seq, 0, dir[0], dir[1], 0.0f, proto::InputButtons::NONE, -1, newest);
+            b.Finish(proto::CreateEnvelope(b, proto::Message::Input, in.Union()));
+            client.send(static_cast<std::uint16_t>(state), {b.GetBufferPointer(), b.GetSize()});
+            next_input += 20ms;
+        }
+        std::this_thread::sleep_for(1ms);
+    }
+    stop = true;
+    loop.join();
+    net.stop();
+
+    EXPECT_TRUE(welcomed);
+    EXPECT_EQ(welcome_player, answer.player_id);
+    EXPECT_GE(decoded, 30);
+    ASSERT_NE(first[0], 0u) << "own player never seen alive";
+    EXPECT_TRUE(moved()) << "the player did not move; inputs sent " << seq << ", echoed " << last_input_echo;
+    EXPECT_GT(last_input_echo, 0u);
+    EXPECT_LE(last_input_echo, seq);
+    (void)events;
+}
+
+} // namespace
+} // namespace mgs::app
