@@ -108,8 +108,8 @@ struct Projectiles {
     std::vector<std::uint32_t> owner; ///< player slot
     std::vector<std::uint32_t> owner_gen;
     std::vector<std::uint32_t> expire_tick;
-    std::vector<Vec2> origin;               ///< where it was fired (clients extrapolate from it)
-    std::vector<std::uint32_t> fired_tick;  ///< tick it was fired on
+    std::vector<Vec2> origin;              ///< where it was fired (clients extrapolate from it)
+    std::vector<std::uint32_t> fired_tick; ///< tick it was fired on
     std::vector<Team> team;
     std::vector<WeaponKind> weapon;
     std::vector<std::uint8_t> active;
