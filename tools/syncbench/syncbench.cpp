@@ -100,8 +100,8 @@ int main(int argc, char** argv) {
                 auto& fb = builders[static_cast<std::size_t>(exec.worker_index())];
                 fb.Clear();
                 const auto data = fb.CreateVector(buffers[c].data(), w.bytes());
-                const auto msg = proto::CreateSnapshot(fb, acked[c], world.tick(), baseline, 0,
-                                                       static_cast<std::uint32_t>(w.bits()), data);
+                const proto::SnapshotHeader header(acked[c], world.tick(), baseline, 0);
+                const auto msg = proto::CreateSnapshot(fb, &header, data);
                 fb.Finish(proto::CreateEnvelope(fb, proto::Message::Snapshot, msg.Union()));
                 message_bytes[c] = fb.GetSize();
             }

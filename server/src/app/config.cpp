@@ -265,6 +265,22 @@ std::vector<Key> build_keys() {
     t.add("server.stats_interval_s", MGS_FIELD(stats_interval_s), 0.1, 3600,
           "period of the live statistics line (s)");
 
+    t.add("sync.snapshot_hz", MGS_FIELD(snapshot_hz), 1, 240,
+          "snapshots per second sent to each client; at most match.tick_hz");
+    t.add("sync.view_half_width", MGS_FIELD(view_half_width), 100, 16000,
+          "area of interest: half the width of the rectangle around a player whose entities it is sent "
+          "(wu; 1100 covers a 1920-pixel screen at zoom 1 plus a margin)");
+    t.add("sync.view_half_height", MGS_FIELD(view_half_height), 100, 16000,
+          "area of interest: half the height of that rectangle (wu)");
+    t.add("sync.view_hysteresis", MGS_FIELD(view_hysteresis), 0, 4000,
+          "an entity leaves a player's view only this far outside the rectangle, so entities at the "
+          "edge do not flicker in and out (wu)");
+    t.add("sync.snapshot_budget_bytes", MGS_FIELD(snapshot_budget_bytes), 300, 1060,
+          "bytes of entity updates and effects in one snapshot message (the whole message stays under "
+          "1150 bytes); entities that do not fit are sent in later snapshots by priority");
+    t.add("sync.max_effects", MGS_FIELD(max_effects), 0, 64,
+          "effects (shots, impacts, damage numbers...) in one snapshot message, nearest first");
+
     t.add("match.mode", MGS_FIELD(rules.mode), 0, 0,
           "game mode: ctf = capture the flag, tdm = team deathmatch, ffa = free-for-all");
     t.add("match.time_limit_s", MGS_FIELD(rules.time_limit_s), 1, 86400, "length of a match (s)");
@@ -1093,6 +1109,10 @@ void validate_cross_keys(const ServerConfig& cfg) {
                           " is too thick for a " + format_number(cfg.map.width) + " x " +
                           format_number(cfg.map.height) + " map (at most a quarter of the smaller side, " +
                           format_number(static_cast<double>(smaller_side) / 4.0) + ")");
+    }
+    if (cfg.snapshot_hz > cfg.rules.tick_hz) {
+        throw ConfigError("config: sync.snapshot_hz = " + std::to_string(cfg.snapshot_hz) +
+                          " must not exceed match.tick_hz = " + std::to_string(cfg.rules.tick_hz));
     }
     if (cfg.ticks < 0) {
         throw ConfigError("config: ticks = " + std::to_string(cfg.ticks) + " must be >= 0");

@@ -56,6 +56,14 @@ struct ServerConfig {
 
     float stats_interval_s = 1.0f; ///< live stats line period
 
+    // State sync ([sync])
+    int snapshot_hz = 20;            ///< snapshots per second per client (at most match.tick_hz)
+    float view_half_width = 1100.0f; ///< area of interest: half the view rectangle (wu)
+    float view_half_height = 700.0f;
+    float view_hysteresis = 200.0f;   ///< entities leave the view only this far outside it (wu)
+    int snapshot_budget_bytes = 1060; ///< delta + effects bytes per snapshot message
+    int max_effects = 32;             ///< effects per snapshot message
+
     sim::Rules rules;
     world::MapParams map;
     ai::BotParams bot;

@@ -4,57 +4,204 @@
 
 #include <spdlog/spdlog.h>
 
-namespace mgs::app {
+#include <algorithm>
+#include <cstring>
+#include <string_view>
 
-GameSync::GameSync(net::NetServer& net, sim::World& world, sync::ViewConfig view, int tick_hz,
-                   int snapshot_hz)
-    : net_(net), world_(world), view_config_(view),
-      frame_(world.map().bounds().max.x, world.map().bounds().max.y), tick_hz_(tick_hz),
-      snapshot_hz_(snapshot_hz) {}
+namespace mgs::app {
+namespace {
+
+/// Rough size of one PlayerInfo in an Events message, besides its name.
+constexpr std::size_t kPlayerInfoBytes = 40;
+/// An Events message with player names stays under this (GameMessage::kMaxBytes is 1200).
+constexpr std::size_t kEventsBudget = 1000;
+
+std::uint8_t team_code(sim::Team t) noexcept {
+    return t == sim::Team::Red ? 0 : t == sim::Team::Blue ? 1 : 2;
+}
+
+std::uint16_t clamp16(std::int32_t v) noexcept {
+    return static_cast<std::uint16_t>(std::clamp(v, 0, 0xFFFF));
+}
+
+} // namespace
+
+GameSync::GameSync(net::NetServer& net, sim::World& world, SyncConfig config)
+    : net_(net), world_(world), config_(config),
+      frame_(world.map().bounds().max.x, world.map().bounds().max.y),
+      log_(world.map().bounds().max.x, world.map().bounds().max.y) {
+    config_.max_effects = std::clamp(config_.max_effects, 0, kMaxEffects);
+    config_.snapshot_hz = std::clamp(config_.snapshot_hz, 1, std::max(1, config_.tick_hz));
+}
+
+GameSync::Client* GameSync::client_of(std::uint32_t session) noexcept {
+    auto it = by_session_.find(session);
+    return it == by_session_.end() ? nullptr : clients_[it->second].get();
+}
+
+bool GameSync::knows(const Client& c, std::uint32_t slot) const noexcept {
+    const std::size_t w = slot / 64;
+    return w < c.known.size() && (c.known[w] >> (slot % 64) & 1u) != 0;
+}
+
+void GameSync::set_known(Client& c, std::uint32_t slot, bool on) {
+    const std::size_t w = slot / 64;
+    if (w >= c.known.size()) {
+        if (!on) {
+            return;
+        }
+        c.known.resize(w + 1, 0);
+    }
+    const std::uint64_t bit = std::uint64_t{1} << (slot % 64);
+    c.known[w] = on ? (c.known[w] | bit) : (c.known[w] & ~bit);
+}
+
+void GameSync::on_join(const net::GameRequest& r) {
+    const sim::Team team = r.team == 0 ? sim::Team::Red : r.team == 1 ? sim::Team::Blue : sim::Team::None;
+    auto c = std::make_unique<Client>();
+    c->session = r.session;
+    c->player = world_.add_player(r.name.data(), false, team);
+    c->view = std::make_unique<sync::ClientView>(config_.view);
+    c->bits.resize(config_.view.budget_bytes + 256);
+    net_.player_joined(r.session, c->player.index);
+    spdlog::info("player {} joined (session {})", r.name.data(), r.session);
+    by_session_[r.session] = clients_.size();
+    clients_.push_back(std::move(c));
+}
+
+void GameSync::on_leave(const net::GameRequest& r) {
+    auto it = by_session_.find(r.session);
+    if (it == by_session_.end()) {
+        return;
+    }
+    const std::size_t i = it->second;
+    world_.remove_player(clients_[i]->player);
+    spdlog::info("player of session {} left", r.session);
+    by_session_.erase(it);
+    if (i + 1 != clients_.size()) {
+        clients_[i] = std::move(clients_.back());
+        by_session_[clients_[i]->session] = i;
+    }
+    clients_.pop_back();
+}
+
+void GameSync::on_chat(Client& from, const net::GameRequest& r) {
+    if (!world_.valid(from.player)) {
+        return;
+    }
+    // The parser checked UTF-8 and length. Control characters become spaces (a line stays one
+    // line); leading and trailing spaces go; an empty line is not sent.
+    std::array<char, sizeof(r.text)> text{};
+    std::size_t n = std::min<std::size_t>(r.text_len, text.size());
+    for (std::size_t k = 0; k < n; ++k) {
+        const auto ch = static_cast<unsigned char>(r.text[k]);
+        text[k] = (ch < 0x20 || ch == 0x7F) ? ' ' : r.text[k];
+    }
+    std::size_t b = 0;
+    while (b < n && text[b] == ' ') {
+        ++b;
+    }
+    while (n > b && text[n - 1] == ' ') {
+        --n;
+    }
+    if (n == b) {
+        return;
+    }
+    const std::string_view line(text.data() + b, n - b);
+    const sim::Team team = world_.players().team[from.player.index];
+    flatbuffers::FlatBufferBuilder& fb = global_builder_;
+    fb.Clear();
+    const auto chat =
+        proto::CreateChat(fb, from.player.index, r.team_only, fb.CreateString(line.data(), line.size()));
+    fb.Finish(proto::CreateEnvelope(fb, proto::Message::Chat, chat.Union()));
+    const std::span<const std::uint8_t> bytes(fb.GetBufferPointer(), fb.GetSize());
+    for (const auto& c : clients_) {
+        if (!c->ready || !world_.valid(c->player)) {
+            continue;
+        }
+        if (r.team_only && world_.players().team[c->player.index] != team) {
+            continue;
+        }
+        (void)net_.send_to_client(c->session, true, bytes);
+    }
+    spdlog::debug("chat from {}{}: {}", world_.players().name[from.player.index],
+                  r.team_only ? " (team)" : "", line);
+}
+
+void GameSync::on_scoreboard(Client& c, const net::GameRequest& r) {
+    if (!world_.valid(c.player)) {
+        return;
+    }
+    const sim::Players& p = world_.players();
+    score_order_.clear();
+    for (std::uint32_t i = 0; i < p.size(); ++i) {
+        if (p.in_use[i] != 0) {
+            score_order_.push_back(i);
+        }
+    }
+    const auto better = [&](std::uint32_t a, std::uint32_t b) {
+        const sim::PlayerStats& sa = p.stats[a];
+        const sim::PlayerStats& sb = p.stats[b];
+        if (sa.score != sb.score) return sa.score > sb.score;
+        if (sa.kills != sb.kills) return sa.kills > sb.kills;
+        return a < b;
+    };
+    const std::size_t top = std::min<std::size_t>({r.top, kMaxScoreRows, score_order_.size()});
+    std::partial_sort(score_order_.begin(), score_order_.begin() + static_cast<std::ptrdiff_t>(top),
+                      score_order_.end(), better);
+    std::array<proto::ScoreRow, kMaxScoreRows + 1> rows{};
+    std::size_t n = 0;
+    bool self_listed = false;
+    const auto row = [&](std::uint32_t slot) {
+        const sim::PlayerStats& st = p.stats[slot];
+        const bool self = slot == c.player.index;
+        self_listed = self_listed || self;
+        rows[n++] = proto::ScoreRow(slot, st.score, clamp16(st.kills), clamp16(st.deaths),
+                                    clamp16(st.captures), team_code(p.team[slot]), self ? 1 : 0);
+    };
+    for (std::size_t k = 0; k < top; ++k) {
+        row(score_order_[k]);
+    }
+    if (!self_listed) {
+        row(c.player.index);
+    }
+    flatbuffers::FlatBufferBuilder& fb = c.events;
+    fb.Clear();
+    const auto& score = world_.match().team_score;
+    const auto board =
+        proto::CreateScoreboard(fb, fb.CreateVectorOfStructs(rows.data(), n),
+                                static_cast<std::uint32_t>(score_order_.size()), score[0], score[1]);
+    fb.Finish(proto::CreateEnvelope(fb, proto::Message::Scoreboard, board.Union()));
+    (void)net_.send_to_client(c.session, true, {fb.GetBufferPointer(), fb.GetSize()});
+}
 
 void GameSync::drain() {
     net::GameRequest r;
     while (net_.poll_request(r)) {
         switch (r.type) {
-        case net::GameRequest::Type::Join: {
-            const sim::Team team = r.team == 0   ? sim::Team::Red
-                                   : r.team == 1 ? sim::Team::Blue
-                                                 : sim::Team::None;
-            auto c = std::make_unique<Client>();
-            c->session = r.session;
-            c->player = world_.add_player(r.name.data(), false, team);
-            c->view = std::make_unique<sync::ClientView>(view_config_);
-            c->bits.resize(view_config_.budget_bytes + 256);
-            net_.player_joined(r.session, c->player.index);
-            spdlog::info("player {} joined (session {})", r.name.data(), r.session);
-            by_session_[r.session] = clients_.size();
-            clients_.push_back(std::move(c));
+        case net::GameRequest::Type::Join:
+            on_join(r);
             break;
-        }
-        case net::GameRequest::Type::Leave: {
-            auto it = by_session_.find(r.session);
-            if (it == by_session_.end()) {
-                break;
-            }
-            const std::size_t i = it->second;
-            world_.remove_player(clients_[i]->player);
-            spdlog::info("player of session {} left", r.session);
-            by_session_.erase(it);
-            if (i + 1 != clients_.size()) {
-                clients_[i] = std::move(clients_.back());
-                by_session_[clients_[i]->session] = i;
-            }
-            clients_.pop_back();
+        case net::GameRequest::Type::Leave:
+            on_leave(r);
             break;
-        }
+        case net::GameRequest::Type::Ready:
+            if (Client* c = client_of(r.session)) {
+                // A new connection (first, or a resume after a page reload): the client has
+                // nothing, so names and the match are sent again and the next snapshot is full.
+                c->ready = true;
+                c->needs_match = true;
+                c->known.clear();
+                c->acked = 0;
+            }
+            break;
         case net::GameRequest::Type::Input: {
-            auto it = by_session_.find(r.session);
-            if (it == by_session_.end()) {
+            Client* c = client_of(r.session);
+            if (c == nullptr) {
                 break;
             }
-            Client& c = *clients_[it->second];
             // Inputs may arrive repeated (redundancy) or out of order: only newer ones count.
-            if (r.seq > c.last_input || c.last_input == 0) {
+            if (r.seq > c->last_input || c->last_input == 0) {
                 sim::Input in;
                 in.seq = r.seq;
                 in.move_x = r.move_x;
@@ -62,51 +209,233 @@ void GameSync::drain() {
                 in.aim = r.aim;
                 in.buttons = r.buttons;
                 in.weapon_slot = r.weapon_slot;
-                world_.set_input(c.player, in);
-                c.last_input = r.seq;
+                world_.set_input(c->player, in);
+                c->last_input = r.seq;
             }
-            c.acked = std::max(c.acked, r.ack_snapshot);
+            c->acked = std::max(c->acked, r.ack_snapshot);
             break;
         }
+        case net::GameRequest::Type::Chat:
+            if (Client* c = client_of(r.session)) {
+                on_chat(*c, r);
+            }
+            break;
+        case net::GameRequest::Type::Scoreboard:
+            if (Client* c = client_of(r.session)) {
+                on_scoreboard(*c, r);
+            }
+            break;
         }
     }
 }
 
+flatbuffers::Offset<proto::MatchState> GameSync::match_state(flatbuffers::FlatBufferBuilder& fb) const {
+    const sim::MatchState& m = world_.match();
+    const std::uint32_t tick = world_.tick();
+    const std::uint32_t left_ticks = m.phase_end_tick > tick ? m.phase_end_tick - tick : 0;
+    const auto left_ms = static_cast<std::uint32_t>(static_cast<std::uint64_t>(left_ticks) * 1000u /
+                                                    static_cast<std::uint64_t>(std::max(1, config_.tick_hz)));
+    const auto& flags = world_.flags();
+    return proto::CreateMatchState(
+        fb, m.number, static_cast<std::uint8_t>(m.phase), static_cast<std::uint8_t>(world_.rules().mode),
+        left_ms, m.team_score[0], m.team_score[1], team_code(m.winner), m.best_player,
+        static_cast<std::uint8_t>(flags[0].state), static_cast<std::uint8_t>(flags[1].state));
+}
+
+void GameSync::build_global_events(bool match_changed) {
+    const std::span<const sync::GlobalRecord> globals = log_.globals();
+    global_count_ = 0;
+    if (globals.empty() && !match_changed) {
+        return;
+    }
+    std::size_t done = 0;
+    do {
+        const std::size_t n = std::min(kGlobalsPerMessage, globals.size() - done);
+        flatbuffers::FlatBufferBuilder& fb = global_builder_;
+        fb.Clear();
+        std::array<proto::GlobalEvent, kGlobalsPerMessage> evs{};
+        for (std::size_t k = 0; k < n; ++k) {
+            const sync::GlobalRecord& g = globals[done + k];
+            evs[k] = proto::GlobalEvent(static_cast<proto::GlobalEventType>(g.type), g.detail, g.a, g.b);
+        }
+        const auto events = fb.CreateVectorOfStructs(evs.data(), n);
+        const auto match = (match_changed && done == 0) ? match_state(fb) : 0;
+        proto::EventsBuilder eb(fb);
+        eb.add_tick(world_.tick());
+        eb.add_events(events);
+        if (!match.IsNull()) {
+            eb.add_match(match);
+        }
+        const auto msg = eb.Finish();
+        fb.Finish(proto::CreateEnvelope(fb, proto::Message::Events, msg.Union()));
+        if (global_msgs_.size() <= global_count_) {
+            global_msgs_.emplace_back();
+        }
+        global_msgs_[global_count_++].assign(fb.GetBufferPointer(), fb.GetBufferPointer() + fb.GetSize());
+        done += n;
+    } while (done < globals.size());
+}
+
+void GameSync::build_snapshot(Client& c) {
+    const Vec2 center = world_.players().pos[c.player.index];
+    const sync::ViewConfig& v = config_.view;
+    const Aabb area{{center.x - v.half_width, center.y - v.half_height},
+                    {center.x + v.half_width, center.y + v.half_height}};
+    const std::size_t neffects = log_.effects_near(
+        area, center, std::span(c.effects).first(static_cast<std::size_t>(config_.max_effects)), c.scratch);
+    // The delta gets what the effects leave of the budget.
+    const std::size_t effect_bytes = neffects * sizeof(proto::Effect);
+    const std::size_t budget = v.budget_bytes > effect_bytes + 64 ? v.budget_bytes - effect_bytes : 64;
+    sync::BitWriter w(c.bits);
+    std::uint32_t baseline = 0;
+    const std::uint32_t id = c.view->snapshot(frame_, center, c.acked, w, baseline, budget);
+    flatbuffers::FlatBufferBuilder& fb = c.builder;
+    fb.Clear();
+    static_assert(sizeof(proto::Effect) == 12);
+    std::array<proto::Effect, kMaxEffects> effects{};
+    for (std::size_t k = 0; k < neffects; ++k) {
+        const sync::EffectRecord& e = c.effects[k];
+        effects[k] =
+            proto::Effect(static_cast<proto::EffectType>(e.type), e.detail, e.value, e.x, e.y, e.a, e.b);
+    }
+    const auto fx = neffects > 0 ? fb.CreateVectorOfStructs(effects.data(), neffects)
+                                 : flatbuffers::Offset<flatbuffers::Vector<const proto::Effect*>>();
+    const auto data = fb.CreateVector(c.bits.data(), w.bytes());
+    const proto::SnapshotHeader header(id, world_.tick(), baseline, c.last_input);
+    const auto snap = proto::CreateSnapshot(fb, &header, data, fx);
+    fb.Finish(proto::CreateEnvelope(fb, proto::Message::Snapshot, snap.Union()));
+
+    // Players now in view whose names the client lacks (checked against what it was sent).
+    const std::span<const sync::ViewEntry> sent = c.view->sent(id);
+    const sim::Players& p = world_.players();
+    for (const sync::ViewEntry& e : sent) {
+        if (e.entity.kind != sync::EntityKind::Player) {
+            continue;
+        }
+        const std::uint32_t slot = e.entity.f[sync::kPlayerId];
+        if (slot < p.size() && p.in_use[slot] != 0 && !knows(c, slot)) {
+            c.infos.push_back(slot);
+        }
+    }
+}
+
+void GameSync::build_client_events(Client& c, bool match_changed) {
+    c.events.Clear();
+    const sim::Players& p = world_.players();
+    // Players the global events name, if the client does not know them yet.
+    for (const sync::GlobalRecord& g : log_.globals()) {
+        for (const std::uint32_t slot : {g.a, g.b}) {
+            if (slot < p.size() && p.in_use[slot] != 0 && !knows(c, slot)) {
+                c.infos.push_back(slot);
+            }
+        }
+    }
+    const bool match = c.needs_match && !match_changed; // a change reaches everyone anyway
+    if (c.infos.empty() && !match) {
+        c.needs_match = c.needs_match && !match_changed;
+        return;
+    }
+    flatbuffers::FlatBufferBuilder& fb = c.events;
+    std::array<flatbuffers::Offset<proto::PlayerInfo>, 64> infos{};
+    std::size_t n = 0;
+    std::size_t bytes = 64;
+    for (const std::uint32_t slot : c.infos) {
+        if (knows(c, slot)) {
+            continue; // listed twice
+        }
+        const std::string& name = p.name[slot];
+        if (n == infos.size() || bytes + kPlayerInfoBytes + name.size() > kEventsBudget) {
+            break; // the rest next time
+        }
+        bytes += kPlayerInfoBytes + name.size();
+        infos[n++] = proto::CreatePlayerInfo(fb, slot, fb.CreateString(name), team_code(p.team[slot]),
+                                             p.is_bot[slot] != 0);
+        set_known(c, slot, true);
+    }
+    c.infos.clear();
+    const auto players = fb.CreateVector(infos.data(), n);
+    const auto ms = match ? match_state(fb) : 0;
+    proto::EventsBuilder eb(fb);
+    eb.add_tick(world_.tick());
+    eb.add_players(players);
+    if (!ms.IsNull()) {
+        eb.add_match(ms);
+    }
+    const auto msg = eb.Finish();
+    fb.Finish(proto::CreateEnvelope(fb, proto::Message::Events, msg.Union()));
+    c.needs_match = false;
+}
+
 void GameSync::after_tick(Executor& exec) {
+    log_.collect(world_);
+    for (const std::uint32_t slot : log_.left()) {
+        for (const auto& c : clients_) {
+            set_known(*c, slot, false);
+        }
+    }
     // Snapshot ticks: the ones where tick * snapshot_hz / tick_hz crosses an integer.
     const std::uint64_t due = static_cast<std::uint64_t>(world_.tick()) *
-                              static_cast<std::uint64_t>(snapshot_hz_) / static_cast<std::uint64_t>(tick_hz_);
+                              static_cast<std::uint64_t>(config_.snapshot_hz) /
+                              static_cast<std::uint64_t>(std::max(1, config_.tick_hz));
     if (due == snapshots_sent_ || clients_.empty()) {
         snapshots_sent_ = due;
+        if (clients_.empty()) {
+            log_.clear();
+        }
         return;
     }
     snapshots_sent_ = due;
+
+    const sim::MatchState& m = world_.match();
+    const auto& flags = world_.flags();
+    const bool match_changed = m.number != match_number_ || m.phase != match_phase_ ||
+                               m.team_score != match_score_ || flags[0].state != flag_state_[0] ||
+                               flags[1].state != flag_state_[1];
+    match_number_ = m.number;
+    match_phase_ = m.phase;
+    match_score_ = m.team_score;
+    flag_state_ = {flags[0].state, flags[1].state};
+
     frame_.build(world_);
+    log_.index();
+    build_global_events(match_changed);
     exec.for_ranges(clients_.size(), 8, [&](std::size_t b, std::size_t e) {
         for (std::size_t i = b; i < e; ++i) {
             Client& c = *clients_[i];
             c.builder.Clear();
+            c.events.Clear();
             if (!world_.valid(c.player)) {
                 continue;
             }
-            sync::BitWriter w(c.bits);
-            std::uint32_t baseline = 0;
-            const Vec2 center = world_.players().pos[c.player.index];
-            const std::uint32_t id = c.view->snapshot(frame_, center, c.acked, w, baseline);
-            flatbuffers::FlatBufferBuilder& fb = c.builder;
-            fb.Clear();
-            const auto data = fb.CreateVector(c.bits.data(), w.bytes());
-            const auto snap = proto::CreateSnapshot(fb, id, world_.tick(), baseline, c.last_input,
-                                                    static_cast<std::uint32_t>(w.bits()), data);
-            fb.Finish(proto::CreateEnvelope(fb, proto::Message::Snapshot, snap.Union()));
+            build_snapshot(c);
+            if (c.ready) {
+                build_client_events(c, match_changed);
+            } else {
+                c.infos.clear();
+            }
         }
     });
-    // The queue to the network thread has one producer: hand the messages over in order.
+    // The queue to the network thread has one producer: hand the messages over in order. Names
+    // come before the events that use them; a reliable message the queue refused is rebuilt.
     for (const auto& c : clients_) {
-        if (world_.valid(c->player) && c->builder.GetSize() > 0) {
+        if (!world_.valid(c->player)) {
+            continue;
+        }
+        if (c->ready && c->events.GetSize() > 0 &&
+            !net_.send_to_client(c->session, true, {c->events.GetBufferPointer(), c->events.GetSize()})) {
+            c->known.clear();
+            c->needs_match = true;
+        }
+        if (c->ready) {
+            for (std::size_t k = 0; k < global_count_; ++k) {
+                (void)net_.send_to_client(c->session, true, global_msgs_[k]);
+            }
+        }
+        if (c->builder.GetSize() > 0) {
             net_.send_to_client(c->session, false, {c->builder.GetBufferPointer(), c->builder.GetSize()});
         }
     }
+    log_.clear();
 }
 
 } // namespace mgs::app

@@ -1,30 +1,54 @@
 #pragma once
-// The simulation thread's side of the network: players for sessions, their inputs, and their
-// snapshots. Talks to net::NetServer only through its lock-free queues, so the tick never waits
-// on the network thread.
+// The simulation thread's side of the network: players for sessions, their inputs, chat and
+// scoreboard requests, and everything sent back. Talks to net::NetServer only through its
+// lock-free queues, so the tick never waits on the network thread.
 //
-//   per tick:          drain()          joins, leaves, inputs (latest input per player wins)
-//   at snapshot rate:  send_snapshots() one Frame for everyone, then per client its view delta
-//                                       against the snapshot it acknowledged, in parallel
+//   per tick:          drain()       joins, leaves, readiness, inputs (newer sequence numbers only),
+//                                    chat lines (relayed at once), scoreboard requests (answered)
+//                      after_tick()  the tick's events into the EventLog
+//   at snapshot rate:  after_tick()  one Frame and one effect index for everyone; then per client,
+//                                    in parallel: its view delta against the snapshot it
+//                                    acknowledged plus the effects near it (state channel), and
+//                                    the names of players new to it (events channel); global
+//                                    events (kill feed, flags, match) are built once and sent to all
 #include "net/net_server.hpp"
 #include "sim/world.hpp"
+#include "sync/effects.hpp"
 #include "sync/view.hpp"
 
 #include <flatbuffers/flatbuffers.h>
 
+#include <array>
 #include <memory>
 #include <unordered_map>
 #include <vector>
 
+namespace mgs::proto {
+struct MatchState;
+}
+
 namespace mgs::app {
+
+struct SyncConfig {
+    sync::ViewConfig view;
+    int tick_hz = 30;
+    int snapshot_hz = 20;
+    int max_effects = 32; ///< per snapshot message, at most kMaxEffects
+};
 
 class GameSync {
 public:
-    GameSync(net::NetServer& net, sim::World& world, sync::ViewConfig view, int tick_hz, int snapshot_hz);
+    static constexpr int kMaxEffects = 64;
+    /// Global events per Events message (12 bytes each: the message stays well under 1200).
+    static constexpr std::size_t kGlobalsPerMessage = 48;
+    /// Rows of a scoreboard (16 bytes each).
+    static constexpr std::uint16_t kMaxScoreRows = 60;
 
-    /// Applies what the network queued: joins (players made), leaves, inputs.
+    GameSync(net::NetServer& net, sim::World& world, SyncConfig config);
+
+    /// Applies what the network queued: joins (players made), leaves, inputs, chat, requests.
     void drain();
-    /// After a tick: snapshots, when one is due.
+    /// After a tick: collects its events; snapshots and events when a snapshot is due.
     void after_tick(Executor& exec);
 
     [[nodiscard]] std::size_t clients() const noexcept { return clients_.size(); }
@@ -35,20 +59,48 @@ private:
         sim::PlayerId player;
         std::uint32_t last_input = 0;
         std::uint32_t acked = 0;
+        bool ready = false;      // reliable channel open: events may be sent
+        bool needs_match = true; // next Events message carries the match state
         std::unique_ptr<sync::ClientView> view;
         std::vector<std::uint8_t> bits;
+        std::vector<std::uint64_t> known; // player slots whose PlayerInfo the client has
+        std::vector<std::uint32_t> infos; // scratch: slots to introduce in this snapshot
+        std::vector<std::uint32_t> scratch;
+        std::array<sync::EffectRecord, kMaxEffects> effects{};
         flatbuffers::FlatBufferBuilder builder{1400};
+        flatbuffers::FlatBufferBuilder events{1400};
     };
+
+    void on_join(const net::GameRequest& r);
+    void on_leave(const net::GameRequest& r);
+    void on_chat(Client& from, const net::GameRequest& r);
+    void on_scoreboard(Client& c, const net::GameRequest& r);
+    void build_snapshot(Client& c);
+    void build_client_events(Client& c, bool match_changed);
+    void build_global_events(bool match_changed);
+    [[nodiscard]] flatbuffers::Offset<proto::MatchState>
+    match_state(flatbuffers::FlatBufferBuilder& fb) const;
+    [[nodiscard]] bool knows(const Client& c, std::uint32_t slot) const noexcept;
+    static void set_known(Client& c, std::uint32_t slot, bool on);
+    Client* client_of(std::uint32_t session) noexcept;
 
     net::NetServer& net_;
     sim::World& world_;
-    sync::ViewConfig view_config_;
+    SyncConfig config_;
     sync::Frame frame_;
-    int tick_hz_;
-    int snapshot_hz_;
+    sync::EventLog log_;
     std::uint64_t snapshots_sent_ = 0;
     std::vector<std::unique_ptr<Client>> clients_;
     std::unordered_map<std::uint32_t, std::size_t> by_session_;
+    // The match as last announced: a change sends MatchState to everyone.
+    std::uint32_t match_number_ = 0xFFFFFFFFu;
+    sim::MatchPhase match_phase_ = sim::MatchPhase::Waiting;
+    std::array<std::int32_t, 2> match_score_{};
+    std::array<sim::FlagState, 2> flag_state_{};
+    flatbuffers::FlatBufferBuilder global_builder_{2048};
+    std::vector<std::vector<std::uint8_t>> global_msgs_; // built once per snapshot, sent to all
+    std::size_t global_count_ = 0;
+    std::vector<std::uint32_t> score_order_; // scratch for scoreboards
 };
 
 } // namespace mgs::app

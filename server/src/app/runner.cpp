@@ -154,8 +154,17 @@ int run_headless(const ServerConfig& cfg, const std::atomic<bool>& stop) {
     return 0;
 }
 
-// Snapshots per second on the `state` channel (DESIGN.md: 20 Hz).
-constexpr std::uint16_t kSnapshotHz = 20;
+SyncConfig sync_config(const ServerConfig& cfg) {
+    SyncConfig s;
+    s.view.half_width = cfg.view_half_width;
+    s.view.half_height = cfg.view_half_height;
+    s.view.hysteresis = cfg.view_hysteresis;
+    s.view.budget_bytes = static_cast<std::size_t>(cfg.snapshot_budget_bytes);
+    s.tick_hz = cfg.rules.tick_hz;
+    s.snapshot_hz = cfg.snapshot_hz;
+    s.max_effects = cfg.max_effects;
+    return s;
+}
 
 net::NetConfig net_config(const ServerConfig& cfg) {
     net::NetConfig n;
@@ -205,20 +214,20 @@ int run_live(const ServerConfig& cfg, const std::atomic<bool>& stop) {
     }
     net::WorldInfo info;
     info.tick_hz = static_cast<std::uint16_t>(cfg.rules.tick_hz);
-    info.snapshot_hz = kSnapshotHz;
+    const SyncConfig sync = sync_config(cfg);
+    info.snapshot_hz = static_cast<std::uint16_t>(sync.snapshot_hz);
     info.map_seed = cfg.map.seed;
     info.map_width = cfg.map.width;
     info.map_height = cfg.map.height;
     info.mode = static_cast<std::uint8_t>(cfg.rules.mode);
-    const sync::ViewConfig view;
-    info.view_half_width = view.half_width;
-    info.view_half_height = view.half_height;
+    info.view_half_width = sync.view.half_width;
+    info.view_half_height = sync.view.half_height;
     network.set_world_info(info);
     network.attach_game();
     spdlog::info("listening: http://{}:{}/ (signaling /ws, /healthz, /metrics), WebRTC UDP port {}",
                  cfg.bind_address == "0.0.0.0" ? "localhost" : cfg.bind_address, network.http_port(),
                  network.udp_port());
-    GameSync game(network, sim.world(), sync::ViewConfig{}, static_cast<int>(cfg.rules.tick_hz), kSnapshotHz);
+    GameSync game(network, sim.world(), sync);
     const auto period =
         std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / cfg.rules.tick_hz));
     spdlog::info("live: preset {} ({}x{} wu), {} bots, {} Hz, {} threads; Ctrl+C stops", cfg.preset,

@@ -2,6 +2,8 @@
 
 #include "proto/game_generated.h"
 
+#include <algorithm>
+
 namespace mgs::net {
 
 namespace {
@@ -22,6 +24,48 @@ ClientInput read_input(const proto::Input& in) noexcept {
 }
 
 } // namespace
+
+bool valid_utf8(std::string_view text) noexcept {
+    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+    const std::size_t n = text.size();
+    std::size_t i = 0;
+    while (i < n) {
+        const unsigned c = p[i];
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t len = 0;
+        std::uint32_t cp = 0;
+        if ((c & 0xE0) == 0xC0) {
+            len = 2;
+            cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            len = 3;
+            cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            len = 4;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (i + len > n) {
+            return false;
+        }
+        for (std::size_t k = 1; k < len; ++k) {
+            if ((p[i + k] & 0xC0) != 0x80) {
+                return false;
+            }
+            cp = (cp << 6) | (p[i + k] & 0x3F);
+        }
+        constexpr std::array<std::uint32_t, 5> kMin{0, 0, 0x80, 0x800, 0x10000};
+        if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            return false;
+        }
+        i += len;
+    }
+    return true;
+}
 
 ClientGameMessage parse_client_game_message(std::span<const std::uint8_t> data) noexcept {
     ClientGameMessage out;
@@ -53,6 +97,22 @@ ClientGameMessage parse_client_game_message(std::span<const std::uint8_t> data) 
                 out.inputs[out.input_count++] = read_input(*list->Get(k));
             }
         }
+        return out;
+    }
+    if (const proto::ChatSend* chat = env->message_as_ChatSend()) {
+        const flatbuffers::String* text = chat->text();
+        const std::string_view view = text != nullptr ? text->string_view() : std::string_view{};
+        if (view.size() > ClientGameMessage::kMaxChatBytes || !valid_utf8(view)) {
+            return out; // Invalid
+        }
+        out.kind = ClientGameMessage::Kind::Chat;
+        out.chat_text = view;
+        out.chat_team_only = chat->team_only();
+        return out;
+    }
+    if (const proto::ScoreboardRequest* req = env->message_as_ScoreboardRequest()) {
+        out.kind = ClientGameMessage::Kind::ScoreboardRequest;
+        out.scoreboard_top = std::clamp<std::uint16_t>(req->top(), 1, 100);
         return out;
     }
     out.kind = ClientGameMessage::Kind::NotFromClients;

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 namespace mgs::proto {
 struct Ping;
@@ -25,16 +26,24 @@ struct ClientInput {
 };
 
 struct ClientGameMessage {
-    enum class Kind : std::uint8_t { Invalid, Ping, Inputs, NotFromClients };
+    enum class Kind : std::uint8_t { Invalid, Ping, Inputs, Chat, ScoreboardRequest, NotFromClients };
     Kind kind = Kind::Invalid;
     const proto::Ping* ping = nullptr;            ///< Kind::Ping: points into the buffer
     static constexpr std::size_t kMaxInputs = 8;  ///< newest inputs of a batch kept
     std::array<ClientInput, kMaxInputs> inputs{}; ///< Kind::Inputs, oldest first
     std::size_t input_count = 0;
+    static constexpr std::size_t kMaxChatBytes = 200;
+    std::string_view chat_text;  ///< Kind::Chat: valid UTF-8, at most kMaxChatBytes, points into the buffer
+    bool chat_team_only = false; ///< Kind::Chat
+    std::uint16_t scoreboard_top = 20; ///< Kind::ScoreboardRequest: 1 .. 100
 };
 
+/// True if `text` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
+[[nodiscard]] bool valid_utf8(std::string_view text) noexcept;
+
 /// Verifies and classifies one binary message from a client. Invalid: not a verifiable
-/// Envelope. NotFromClients: a valid envelope of a type only the server sends (or none).
+/// Envelope, or a chat line that is not UTF-8 or longer than kMaxChatBytes. NotFromClients: a
+/// valid envelope of a type only the server sends (or none).
 [[nodiscard]] ClientGameMessage parse_client_game_message(std::span<const std::uint8_t> data) noexcept;
 
 } // namespace mgs::net

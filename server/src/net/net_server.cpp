@@ -46,6 +46,8 @@ NetServer::NetServer(NetConfig config, metrics::Registry& metrics)
     inputs_ = &metrics.counter("mgs_inputs_total", "Inputs from clients passed to the simulation");
     inputs_rate_limited_ =
         &metrics.counter("mgs_inputs_dropped_total", "Inputs dropped", {{"reason", "rate"}});
+    requests_rate_limited_ = &metrics.counter(
+        "mgs_requests_dropped_total", "Chat lines and scoreboard requests dropped", {{"reason", "rate"}});
     outbound_dropped_ = &metrics.counter("mgs_outbound_dropped_total",
                                          "Messages to clients dropped (queue full or client gone)");
     outbound_ = std::make_unique<boost::lockfree::spsc_queue<GameMessage, boost::lockfree::capacity<4096>>>();
@@ -292,6 +294,14 @@ void NetServer::send_welcome(Session& s) {
     } else if (s.conn != 0 && s.events_channel >= 0) {
         rtc_->send(s.conn, static_cast<std::uint16_t>(s.events_channel), bytes);
     }
+    if (s.has_player && game_attached_.load()) {
+        // The reliable channel is up (again): the game (re)sends what a fresh client needs.
+        GameRequest r;
+        r.type = GameRequest::Type::Ready;
+        r.session = s.id;
+        r.player_id = s.player_id;
+        (void)requests_.push(r);
+    }
 }
 
 void NetServer::send_answer(Session& s) {
@@ -464,6 +474,41 @@ bool NetServer::handle_game_message(Session& s, std::span<const std::uint8_t> da
         b.Finish(proto::CreateEnvelope(b, proto::Message::Pong, pong.Union()));
         reply.assign(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
         return true;
+    }
+    case ClientGameMessage::Kind::Chat:
+    case ClientGameMessage::Kind::ScoreboardRequest: {
+        // Their own token bucket: a chat flood cannot starve inputs, nor the reverse.
+        const std::int64_t now = now_ms();
+        if (s.request_refill_ms == 0) {
+            s.request_tokens = config_.request_burst;
+            s.request_refill_ms = now;
+        }
+        s.request_tokens = std::min(config_.request_burst,
+                                    s.request_tokens + static_cast<double>(now - s.request_refill_ms) *
+                                                           config_.request_rate_per_s / 1000.0);
+        s.request_refill_ms = now;
+        if (s.request_tokens < 1.0 || !s.has_player) {
+            requests_rate_limited_->inc();
+            return false;
+        }
+        s.request_tokens -= 1.0;
+        GameRequest r;
+        r.session = s.id;
+        r.player_id = s.player_id;
+        if (msg.kind == ClientGameMessage::Kind::Chat) {
+            static_assert(ClientGameMessage::kMaxChatBytes <= sizeof(GameRequest::text));
+            r.type = GameRequest::Type::Chat;
+            std::copy(msg.chat_text.begin(), msg.chat_text.end(), r.text.begin());
+            r.text_len = static_cast<std::uint8_t>(msg.chat_text.size());
+            r.team_only = msg.chat_team_only;
+        } else {
+            r.type = GameRequest::Type::Scoreboard;
+            r.top = msg.scoreboard_top;
+        }
+        if (!requests_.push(r)) {
+            requests_rate_limited_->inc();
+        }
+        return false;
     }
     case ClientGameMessage::Kind::Inputs:
         break;

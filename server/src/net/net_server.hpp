@@ -37,6 +37,8 @@ namespace mgs::net {
 struct NetConfig {
     double input_rate_per_s = 120; // inputs per second per client (clients send 30-60)
     double input_burst = 60;
+    double request_rate_per_s = 2; // chat lines and scoreboard requests per second per client
+    double request_burst = 8;
     HttpConfig http;
     RtcServerConfig rtc;
     std::size_t max_clients = 1000; // players connected or within their resume grace
@@ -46,7 +48,9 @@ struct NetConfig {
 
 /// A request from the network to the simulation.
 struct GameRequest {
-    enum class Type : std::uint8_t { Join, Leave, Input };
+    /// Ready: the client's reliable channel opened (first connection or a resume); what it was
+    /// sent before is gone, so the game starts its reliable state over.
+    enum class Type : std::uint8_t { Join, Leave, Input, Ready, Chat, Scoreboard };
     Type type = Type::Join;
     std::uint32_t session = 0;
     std::uint32_t player_id = 0; // Leave, Input
@@ -60,6 +64,12 @@ struct GameRequest {
     std::uint8_t buttons = 0;
     std::int8_t weapon_slot = -1;
     std::uint32_t ack_snapshot = 0;
+    // Chat: UTF-8 text (not NUL-terminated; text_len bytes), verified by the parser
+    std::array<char, 200> text{};
+    std::uint8_t text_len = 0;
+    bool team_only = false;
+    // Scoreboard: rows wanted
+    std::uint16_t top = 20;
 };
 
 /// What every client is told when it connects (the Welcome message), set by the app.
@@ -140,6 +150,8 @@ private:
         int state_channel = -1;
         double input_tokens = 0; // input rate limit (token bucket)
         std::int64_t input_refill_ms = 0;
+        double request_tokens = 0; // chat and scoreboard rate limit (token bucket)
+        std::int64_t request_refill_ms = 0;
     };
 
     // WsHandler
@@ -202,6 +214,7 @@ private:
     metrics::Counter* resumes_;
     metrics::Counter* inputs_;
     metrics::Counter* inputs_rate_limited_;
+    metrics::Counter* requests_rate_limited_;
     metrics::Counter* outbound_dropped_;
     metrics::Gauge* sessions_gauge_;
 };

@@ -1,11 +1,13 @@
 #pragma once
 // Typed events of one tick (the overview's event bus). Systems append while the tick runs,
 // in a fixed order; consumers (state sync, kill feed, logs, tests) read them after step()
-// returns; the next step() clears them. The buffer keeps its capacity, so steady state
-// allocates nothing. Events are appended only from the serial parts of the tick, so their order
-// is deterministic.
+// returns; the next step() clears them, except those appended between the two steps (players
+// added or removed by the network side), which stay for the readers of that next step. The buffer keeps its
+// capacity, so steady state allocates nothing. Events are appended only from the serial parts of the tick, so
+// their order is deterministic.
 #include "core/vec2.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -49,6 +51,12 @@ struct Event {
 class EventBus {
 public:
     void clear() noexcept { events_.clear(); }
+    /// Drops the first n events (those the readers of the previous step have seen).
+    void drop_front(std::size_t n) noexcept {
+        events_.erase(events_.begin(),
+                      events_.begin() + static_cast<std::ptrdiff_t>(std::min(n, events_.size())));
+    }
+    [[nodiscard]] std::size_t size() const noexcept { return events_.size(); }
     void push(const Event& e) { events_.push_back(e); }
     [[nodiscard]] std::span<const Event> events() const noexcept { return events_; }
 

@@ -197,7 +197,8 @@ void World::refresh_grid() {
 
 void World::step(Executor& exec) {
     ++tick_;
-    bus_.clear();
+    bus_.drop_front(seen_events_); // keeps joins and leaves made since the last step
+
     balance_population();
     phase_inputs();
     phase_move(exec);
@@ -209,6 +210,7 @@ void World::step(Executor& exec) {
     phase_respawn();
     phase_match();
     refresh_grid();
+    seen_events_ = bus_.size();
 }
 
 void World::phase_inputs() {

@@ -268,6 +268,7 @@ private:
     MatchState match_;
     Totals totals_;
     EventBus bus_;
+    std::size_t seen_events_ = 0; ///< events of the last step (the rest came between steps)
 
     std::array<int, 3> team_count_{};
     int humans_ = 0;

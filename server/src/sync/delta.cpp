@@ -43,8 +43,14 @@ constexpr std::size_t kMinNewEntryBits = kLocalIdBits + kKindBits + 12 + 1;
     return true;
 }
 
-constexpr int kSelectorBits = 2;
-constexpr std::uint32_t kExplicitMask = 2;
+constexpr std::uint32_t kExplicit = 2;
+// Record prefixes as written (LSB first: the first bit on the wire is the value's low bit).
+constexpr std::uint32_t kPrefixCommon0 = 0b01;    // 1 0
+constexpr std::uint32_t kPrefixCommon1 = 0b011;   // 1 1 0
+constexpr std::uint32_t kPrefixExplicit = 0b0111; // 1 1 1 0
+constexpr std::uint32_t kPrefixRemoved = 0b1111;  // 1 1 1 1
+constexpr std::array<int, 3> kPrefixBits{2, 3, 4};
+constexpr std::array<std::uint32_t, 3> kPrefixes{kPrefixCommon0, kPrefixCommon1, kPrefixExplicit};
 
 /// The two common change masks of each kind (0 = none), indexed by kind.
 constexpr std::array<std::array<std::uint32_t, 2>, static_cast<std::size_t>(EntityKind::Count)> kCommonMasks{{
@@ -65,10 +71,33 @@ std::uint32_t change_mask(const QEntity& before, const QEntity& after, std::size
     return mask;
 }
 
-/// Selector for a mask: a common mask's index, or kExplicitMask.
-std::uint32_t selector_of(EntityKind kind, std::uint32_t mask) noexcept {
-    const auto& common = kCommonMasks[static_cast<std::size_t>(kind)];
-    return mask == common[0] ? 0 : mask == common[1] ? 1 : kExplicitMask;
+/// True if every delta-coded field of `mask` changed by an amount that fits its delta width
+/// (then a common mask can be sent in the compact form, without per-field flags).
+bool compact_fits(std::span<const FieldSpec> spec, const QEntity& before, const QEntity& after,
+                  std::uint32_t mask) noexcept {
+    for (std::size_t i = 0; i < spec.size(); ++i) {
+        if ((mask >> i & 1u) == 0 || spec[i].delta_bits == 0) {
+            continue;
+        }
+        const std::int64_t d = static_cast<std::int64_t>(after.f[i]) - before.f[i];
+        const std::int64_t lim = std::int64_t{1} << (spec[i].delta_bits - 1);
+        if (d < -lim || d >= lim) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/// Which record form a change takes: 0 or 1 = compact with that common mask, 2 = explicit.
+std::uint32_t form_of(std::span<const FieldSpec> spec, const QEntity& before, const QEntity& after,
+                      std::uint32_t mask) noexcept {
+    const auto& common = kCommonMasks[static_cast<std::size_t>(after.kind)];
+    for (std::uint32_t k = 0; k < 2; ++k) {
+        if (common[k] != 0 && mask == common[k] && compact_fits(spec, before, after, mask)) {
+            return k;
+        }
+    }
+    return kExplicit;
 }
 
 /// Bits of one changed field (its flag bit included).
@@ -81,7 +110,8 @@ std::uint32_t field_bits(const FieldSpec& fs, std::uint32_t before, std::uint32_
     return 1u + ((d >= -lim && d < lim) ? fs.delta_bits : fs.bits);
 }
 
-/// Section A record of an entry present in both views: `0`, or `1 1 sel [mask] fields...`.
+/// Section A record of an entry present in both views: `0`, a compact record with a common
+/// mask, or an explicit one.
 void write_record(const QEntity& before, const QEntity& after, BitWriter& out) noexcept {
     const std::span<const FieldSpec> spec = fields(after.kind);
     const int nfields = static_cast<int>(spec.size());
@@ -90,9 +120,9 @@ void write_record(const QEntity& before, const QEntity& after, BitWriter& out) n
         out.write(0, 1);
         return;
     }
-    const std::uint32_t sel = selector_of(after.kind, mask);
-    out.write(0b11u | (sel << 2), 2 + kSelectorBits);
-    if (sel == kExplicitMask) {
+    const std::uint32_t form = form_of(spec, before, after, mask);
+    out.write(kPrefixes[form], kPrefixBits[form]);
+    if (form == kExplicit) {
         out.write(mask, nfields);
     }
     for (int i = 0; i < nfields; ++i) {
@@ -106,11 +136,14 @@ void write_record(const QEntity& before, const QEntity& after, BitWriter& out) n
             continue;
         }
         const std::int64_t d = static_cast<std::int64_t>(now) - before.f[static_cast<std::size_t>(i)];
+        const std::uint32_t raw = static_cast<std::uint32_t>(d) & low_mask(fs.delta_bits);
+        if (form != kExplicit) {
+            out.write(raw, fs.delta_bits); // compact: the delta alone (it fits)
+            continue;
+        }
         const std::int64_t lim = std::int64_t{1} << (fs.delta_bits - 1);
         if (d >= -lim && d < lim) {
-            // Flag bit then the delta, in one write: | 1 | s(delta_bits) |.
-            out.write(1u | ((static_cast<std::uint32_t>(d) & low_mask(fs.delta_bits)) << 1),
-                      1 + fs.delta_bits);
+            out.write(1u | (raw << 1), 1 + fs.delta_bits); // | 1 | s(delta_bits) |
         } else {
             out.write(now << 1, 1 + fs.bits); // | 0 | u(bits) |
         }
@@ -139,14 +172,17 @@ std::uint32_t delta_cost(const QEntity& before, const QEntity& after) noexcept {
     if (mask == 0) {
         return 1;
     }
-    std::uint32_t bits = 2 + kSelectorBits;
-    if (selector_of(after.kind, mask) == kExplicitMask) {
+    const std::uint32_t form = form_of(spec, before, after, mask);
+    auto bits = static_cast<std::uint32_t>(kPrefixBits[form]);
+    if (form == kExplicit) {
         bits += static_cast<std::uint32_t>(spec.size());
     }
     for (std::size_t i = 0; i < spec.size(); ++i) {
-        if ((mask >> i & 1u) != 0) {
-            bits += field_bits(spec[i], before.f[i], after.f[i]);
+        if ((mask >> i & 1u) == 0) {
+            continue;
         }
+        bits += form == kExplicit ? field_bits(spec[i], before.f[i], after.f[i])
+                                  : (spec[i].delta_bits > 0 ? spec[i].delta_bits : spec[i].bits);
     }
     return bits;
 }
@@ -185,7 +221,7 @@ bool encode_delta(std::span<const ViewEntry> baseline, std::span<const ViewEntry
             ++matched;
             ++j;
         } else {
-            out.write(0b01, 2); // | 1 | 0 | removed
+            out.write(kPrefixRemoved, kPrefixBits[kExplicit]); // | 1 | 1 | 1 | 1 | removed
         }
     }
 
@@ -219,10 +255,16 @@ bool decode_delta(std::span<const ViewEntry> baseline, BitReader& in, std::vecto
             out.push_back(b); // unchanged
             continue;
         }
-        if (in.read(1) == 0) {
-            if (in.failed()) {
-                return false;
-            }
+        // Prefix code: 1 0 = common mask 0, 1 1 0 = common mask 1, 1 1 1 0 = explicit,
+        // 1 1 1 1 = removed.
+        std::uint32_t form = 0;
+        while (form < 3 && in.read(1) != 0) {
+            ++form;
+        }
+        if (in.failed()) {
+            return false;
+        }
+        if (form == 3) {
             continue; // removed
         }
         const std::span<const FieldSpec> spec = fields(b.entity.kind);
@@ -230,22 +272,19 @@ bool decode_delta(std::span<const ViewEntry> baseline, BitReader& in, std::vecto
             return false; // not a baseline decode_delta could have produced
         }
         QEntity e = b.entity;
-        const std::uint32_t sel = in.read(kSelectorBits);
-        std::uint32_t mask = 0;
-        if (sel == kExplicitMask) {
-            mask = in.read(static_cast<int>(spec.size()));
-        } else if (sel < 2) {
-            mask = kCommonMasks[static_cast<std::size_t>(b.entity.kind)][sel];
-        }
+        const std::uint32_t mask = form == kExplicit
+                                       ? in.read(static_cast<int>(spec.size()))
+                                       : kCommonMasks[static_cast<std::size_t>(b.entity.kind)][form];
         if (mask == 0) {
-            return false; // selector 3, an unused common mask, or an explicit empty mask
+            return false; // an unused common mask, or an explicit empty mask
         }
         for (std::size_t i = 0; i < spec.size(); ++i) {
             if ((mask >> i & 1u) == 0) {
                 continue;
             }
             const FieldSpec& fs = spec[i];
-            if (fs.delta_bits > 0 && in.read(1) != 0) {
+            const bool delta = fs.delta_bits > 0 && (form != kExplicit || in.read(1) != 0);
+            if (delta) {
                 const std::int64_t v =
                     static_cast<std::int64_t>(e.f[i]) + sign_extend(in.read(fs.delta_bits), fs.delta_bits);
                 if (v < 0 || v > static_cast<std::int64_t>(low_mask(fs.bits))) {

@@ -1,6 +1,6 @@
 #pragma once
 // Snapshot delta codec (Quake 3 model): a client's view is encoded against the view it last
-// acknowledged, so an entity that did not change costs 1 bit and a moving player 22 bits. The
+// acknowledged, so an entity that did not change costs 1 bit and a moving player 18 bits. The
 // field tables of entity.hpp drive both directions; nothing here allocates except decode_delta's
 // output vector, whose capacity is reused from snapshot to snapshot.
 //
@@ -10,21 +10,21 @@
 //
 //   snapshot := section_a section_b                          (then zero padding to a byte)
 //
-//   section_a: one record per BASELINE entry, in local-id order (no ids: the reader knows them)
-//     +---+                                   unchanged: the entry is kept as it was
-//     | 0 |
-//     +---+---+                               removed: the entry leaves the view
-//     | 1 | 0 |
-//     +---+---+-----+----------------------+----------  changed: which fields changed, then
-//     | 1 | 1 | sel | [mask u(nfields)]    | fields...  each changed field in table order.
-//     +---+---+-----+----------------------+----------  sel u(2): 0 or 1 = the kind's common
-//     mask 0 or 1 (below; no mask follows), 2 = an explicit mask follows (bit k = field k), 3 is
-//     invalid. Common masks (0 = none): player {x,y} {x,y,aim}; pickup {available}; wall
-//     {health}; flag {x,y} {state}; projectile none. Then, for each field of the mask:
-//
-//         delta_bits > 0 and new - old fits s(delta_bits):   | 1 | s(delta_bits) = new - old |
-//         delta_bits > 0 otherwise:                          | 0 | u(bits) = new             |
-//         delta_bits == 0:                                   | u(bits) = new |
+//   section_a: one record per BASELINE entry, in local-id order (no ids: the reader knows them),
+//   each starting with a prefix code:
+//     0         unchanged: the entry is kept as it was                                  (1 bit)
+//     1 0       changed, compact, common mask 0 of its kind: the mask's fields follow
+//     1 1 0     changed, compact, common mask 1 of its kind: the mask's fields follow
+//     1 1 1 0   changed, explicit: mask u(nfields) (bit k = field k), then the mask's fields
+//     1 1 1 1   removed: the entry leaves the view
+//   Common masks: player {x,y} {x,y,aim}; pickup {available} -; wall {health} -;
+//   flag {x,y} {state}; projectile - - ("-" = none: that prefix is invalid for the kind).
+//   Fields of a mask, in table order:
+//     compact:   delta_bits > 0: | s(delta_bits) = new - old |   (the encoder uses the compact
+//                delta_bits == 0: | u(bits) = new |               form only when every delta fits)
+//     explicit:  delta_bits > 0 and new - old fits s(delta_bits): | 1 | s(delta_bits) = new - old |
+//                delta_bits > 0 otherwise:                        | 0 | u(bits) = new             |
+//                delta_bits == 0:                                 | u(bits) = new |
 //
 //   section_b: the entries new in the view (none may be in the baseline), ids strictly increasing
 //     +-------------+----------+-----------+-------------------------------------+---------
@@ -32,11 +32,11 @@
 //     +-------------+----------+-----------+-------------------------------------+---------  times)
 //     count is 0 .. 1024.
 //
-//   Example: a player whose x grew by 5 and y fell by 3, nothing else (22 bits, stream order):
-//     1 1  00   1 10100000  1 10111111
-//     \_/  \/   | \______/  | \______/
-//     chg. sel 0 | +5 s(8)   | -3 s(8)
-//       ({x,y})  delta flag  delta flag
+//   Example: a player whose x grew by 5 and y fell by 3, nothing else (18 bits, stream order):
+//     1 0  10100000  10111111
+//     \_/  \______/  \______/
+//     compact  +5 s(8)   -3 s(8)
+//     mask 0 ({x,y})
 //
 //   kind: 0 player, 1 projectile, 2 pickup, 3 wall, 4 flag. Field tables (bits / delta_bits):
 //     player      x 18/8  y 18/8  aim 8/5  health 7/4  shield 6/0  weapon 3/0  team 2/0
@@ -47,9 +47,9 @@
 //     flag        x 18/8  y 18/8  team 1/0  state 2/0                          (4 fields)
 //
 // The decoded view is the kept and changed baseline entries plus the new ones, sorted by local
-// id. Costs: unchanged entity 1 bit; removed 2; player moving in x and y by less than 128/8 wu
-// 1+1+2+2*(1+8) = 22, and turning a little too 28; a full snapshot 11 bits + per entity 13 + sum of its field
-// widths (player 98, projectile 76, pickup 26, wall 38, flag 52).
+// id. Costs: unchanged entity 1 bit; removed 4; player moving in x and y by less than 128/8 wu
+// 2+8+8 = 18, and turning a little too 3+8+8+5 = 24; a full snapshot 11 bits + per entity 13 +
+// sum of its field widths (player 98, projectile 76, pickup 26, wall 38, flag 52).
 
 #include "sync/bitstream.hpp"
 #include "sync/entity.hpp"

@@ -167,7 +167,7 @@ int ClientView::alloc_local(std::uint32_t /*acked*/) noexcept {
 }
 
 std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_t acked, BitWriter& out,
-                                   std::uint32_t& baseline_id) {
+                                   std::uint32_t& baseline_id, std::size_t budget_bytes) {
     const std::uint32_t id = next_id_++;
     // Baseline: the acknowledged snapshot if we still have it; otherwise a full snapshot.
     const std::span<const ViewEntry> baseline = sent(acked);
@@ -229,10 +229,12 @@ std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_
     }
     // Priorities grow every snapshot by importance and nearness; the cost of sending each
     // member's fresh state is exact (the encoder's own arithmetic).
-    const std::int64_t budget = static_cast<std::int64_t>(config_.budget_bytes) * 8;
-    // Fixed costs: the new-entry count, and two bits per baseline entry (kept or removed).
-    std::int64_t used = kLocalIdBits + 1 + 2 * static_cast<std::int64_t>(baseline.size());
-    std::int64_t wanted = used;
+    const std::int64_t budget =
+        static_cast<std::int64_t>(budget_bytes == 0 ? config_.budget_bytes : budget_bytes) * 8;
+    // Fixed costs: the new-entry count, and the record of every baseline entry as if it were
+    // removed (4 bits); an entry still in view gives back 3 of them (its unchanged record is 1
+    // bit, and a change costs its record minus that bit).
+    std::int64_t used = kLocalIdBits + 1 + 4 * static_cast<std::int64_t>(baseline.size());
     for (Member& mem : members_) {
         const Vec2 d = frame.position(mem.frame_index) - center;
         const float dist = std::sqrt(d.x * d.x + d.y * d.y);
@@ -241,10 +243,14 @@ std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_
         const std::int16_t b = base_index_[mem.local];
         if (b >= 0 && baseline[static_cast<std::size_t>(b)].entity.kind == fresh.kind) {
             const QEntity& old = baseline[static_cast<std::size_t>(b)].entity;
-            mem.cost = old == fresh ? 0 : delta_cost(old, fresh) - 2;
+            mem.cost = old == fresh ? 0 : delta_cost(old, fresh) - 1;
+            used -= 3;
         } else {
             mem.cost = new_entry_cost(fresh);
         }
+    }
+    std::int64_t wanted = used;
+    for (const Member& mem : members_) {
         wanted += mem.cost;
     }
     // Everything fits (the usual case): no ordering needed. Otherwise the highest priorities go

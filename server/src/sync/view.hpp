@@ -32,7 +32,7 @@ struct ViewConfig {
     float half_width = 1100.0f;      ///< the view rectangle around the client (a 1920-wide screen at
     float half_height = 700.0f;      ///< about 1 wu per pixel, plus margin)
     float hysteresis = 200.0f;       ///< an entity leaves only this far outside the rectangle
-    std::size_t budget_bytes = 1100; ///< delta bytes per snapshot (the message stays under 1150)
+    std::size_t budget_bytes = 1060; ///< delta (+ effects) bytes per snapshot: the message stays under 1150
     std::uint32_t ring = 32;         ///< snapshots remembered per client (older acks get a full one)
 };
 
@@ -76,9 +76,11 @@ public:
 
     /// Builds and encodes the next snapshot for a client centred at `center` that acknowledged
     /// `acked` (0 = nothing yet). Writes the delta bits into `out`; returns the snapshot id, the
-    /// baseline id it was encoded against (0 = full) through `baseline`.
+    /// baseline id it was encoded against (0 = full) through `baseline`. `budget_bytes` (0 = the
+    /// configured budget) bounds the delta's size.
     std::uint32_t snapshot(const Frame& frame, Vec2 center, std::uint32_t acked, BitWriter& out,
-                           std::uint32_t& baseline);
+                           std::uint32_t& baseline, std::size_t budget_bytes = 0);
+    [[nodiscard]] const ViewConfig& config() const noexcept { return config_; }
 
     /// What the client holds after decoding snapshot `id` (for tests and reconnect), empty if
     /// the snapshot left the ring.

@@ -1,6 +1,8 @@
 // The whole game data path over real loopback sockets: a client joins through /ws, gets its
 // Welcome, sends inputs on the `state` channel, and decodes the snapshots of its view; its own
-// player moves as its inputs say, and snapshots echo the newest input applied.
+// player moves as its inputs say, and snapshots echo the newest input applied. On the `events`
+// channel it learns its own name and the match state, its chat line comes back to it, and it
+// gets the scoreboard it asked for.
 #include "app/game_sync.hpp"
 #include "core/parallel.hpp"
 #include "net/rtc_client.hpp"
@@ -41,7 +43,7 @@ TEST(GameSync, ClientMovesItsPlayerAndSeesItInSnapshots) {
     net.attach_game();
     std::string error;
     ASSERT_TRUE(net.start(error)) << error;
-    GameSync game(net, world, sync::ViewConfig{}, 30, 20);
+    GameSync game(net, world, SyncConfig{});
 
     // The game loop on its own thread, as in the server.
     std::atomic<bool> stop{false};
@@ -81,6 +83,11 @@ TEST(GameSync, ClientMovesItsPlayerAndSeesItInSnapshots) {
     };
     std::uint32_t seq = 0;
     int decoded = 0;
+    bool own_name = false;
+    bool match_state = false;
+    bool chat_back = false;
+    bool scoreboard = false;
+    bool asked = false;
     const auto own_pos = [&](const std::vector<sync::ViewEntry>& view) -> std::array<std::uint32_t, 2> {
         for (const auto& e : view) {
             // Only once it is alive: a player that just joined may wait for its spawn.
@@ -95,7 +102,8 @@ TEST(GameSync, ClientMovesItsPlayerAndSeesItInSnapshots) {
     const auto end = std::chrono::steady_clock::now() + 20s;
     auto next_input = std::chrono::steady_clock::now();
     // Until the player has walked 10 wu (or the time is up).
-    while (std::chrono::steady_clock::now() < end && (decoded < 30 || !welcomed || !moved())) {
+    while (std::chrono::steady_clock::now() < end && (decoded < 30 || !welcomed || !moved() || !own_name ||
+                                                      !match_state || !chat_back || !scoreboard)) {
         rtc::SctpStack::advance(client.now_us());
         client.drive();
         rtc::ConnectionEvent e;
@@ -115,15 +123,44 @@ TEST(GameSync, ClientMovesItsPlayerAndSeesItInSnapshots) {
                     welcomed = true;
                     welcome_player = w->player_id();
                     EXPECT_EQ(w->map_width(), map.width);
+                } else if (const auto* ev = env->message_as_Events()) {
+                    if (ev->match() != nullptr) {
+                        match_state = true;
+                        EXPECT_EQ(ev->match()->mode(), static_cast<std::uint8_t>(rules.mode));
+                    }
+                    if (ev->players() != nullptr) {
+                        for (const auto* p : *ev->players()) {
+                            if (p->id() == answer.player_id) {
+                                own_name = true;
+                                EXPECT_EQ(p->name()->str(), "mover");
+                                EXPECT_FALSE(p->bot());
+                            }
+                        }
+                    }
+                } else if (const auto* chat = env->message_as_Chat()) {
+                    EXPECT_EQ(chat->from(), answer.player_id);
+                    EXPECT_EQ(chat->text()->str(),
+                              "hello\u00e9 all"); // control character became a space, trimmed
+                    chat_back = true;
+                } else if (const auto* board = env->message_as_Scoreboard()) {
+                    ASSERT_NE(board->rows(), nullptr);
+                    EXPECT_EQ(board->players(), 4u); // bots make room: 3 bots and us
+                    bool self = false;
+                    for (const auto* row : *board->rows()) {
+                        self = self || (row->player() == answer.player_id && (row->rank_flags() & 1) != 0);
+                    }
+                    EXPECT_TRUE(self);
+                    scoreboard = true;
                 } else if (const auto* snap = env->message_as_Snapshot()) {
+                    ASSERT_NE(snap->header(), nullptr);
                     std::span<const sync::ViewEntry> base;
-                    if (snap->baseline() != 0) {
-                        auto it = held.find(snap->baseline());
+                    if (snap->header()->baseline() != 0) {
+                        auto it = held.find(snap->header()->baseline());
                         if (it == held.end()) continue;
                         base = it->second;
                     }
                     ASSERT_NE(snap->data(), nullptr);
-                    sync::BitReader r({snap->data()->data(), snap->data()->size()}, snap->bits());
+                    sync::BitReader r({snap->data()->data(), snap->data()->size()});
                     std::vector<sync::ViewEntry> view;
                     ASSERT_TRUE(sync::decode_delta(base, r, view));
                     const auto pos = own_pos(view);
@@ -131,12 +168,23 @@ TEST(GameSync, ClientMovesItsPlayerAndSeesItInSnapshots) {
                         first = first[0] == 0 ? pos : first;
                         latest = pos;
                     }
-                    newest = std::max(newest, snap->id());
-                    last_input_echo = snap->last_input();
-                    held[snap->id()] = std::move(view);
+                    newest = std::max(newest, snap->header()->id());
+                    last_input_echo = snap->header()->last_input();
+                    held[snap->header()->id()] = std::move(view);
                     ++decoded;
                 }
             }
+        }
+        if (welcomed && events >= 0 && !asked) {
+            asked = true;
+            flatbuffers::FlatBufferBuilder b;
+            const auto chat = proto::CreateChatSend(b, b.CreateString("  hello\u00e9\nall  "), false);
+            b.Finish(proto::CreateEnvelope(b, proto::Message::ChatSend, chat.Union()));
+            client.send(static_cast<std::uint16_t>(events), {b.GetBufferPointer(), b.GetSize()});
+            flatbuffers::FlatBufferBuilder q;
+            q.Finish(proto::CreateEnvelope(q, proto::Message::ScoreboardRequest,
+                                           proto::CreateScoreboardRequest(q, 10).Union()));
+            client.send(static_cast<std::uint16_t>(events), {q.GetBufferPointer(), q.GetSize()});
         }
         if (state >= 0 && std::chrono::steady_clock::now() >= next_input) {
             // Walk, turning a quarter every half second (a wall may block one way), acknowledging
@@ -164,7 +212,10 @@ TEST(GameSync, ClientMovesItsPlayerAndSeesItInSnapshots) {
     EXPECT_TRUE(moved()) << "the player did not move; inputs sent " << seq << ", echoed " << last_input_echo;
     EXPECT_GT(last_input_echo, 0u);
     EXPECT_LE(last_input_echo, seq);
-    (void)events;
+    EXPECT_TRUE(own_name);
+    EXPECT_TRUE(match_state);
+    EXPECT_TRUE(chat_back);
+    EXPECT_TRUE(scoreboard);
 }
 
 } // namespace

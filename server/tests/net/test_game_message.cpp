@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace mgs::net {
@@ -58,9 +61,61 @@ TEST(GameMessage, EveryTruncationAndGarbageIsInvalidNeverACrash) {
     }
 }
 
+ClientGameMessage chat_message(std::string_view text, bool team_only) {
+    flatbuffers::FlatBufferBuilder b;
+    const auto chat = proto::CreateChatSend(b, b.CreateString(text.data(), text.size()), team_only);
+    b.Finish(proto::CreateEnvelope(b, proto::Message::ChatSend, chat.Union()));
+    std::vector<std::uint8_t> bytes(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
+    static std::vector<std::uint8_t> keep; // the result points into the buffer
+    keep = std::move(bytes);
+    return parse_client_game_message(keep);
+}
+
+TEST(GameMessage, ChatLinesAreUtf8AndAtMost200Bytes) {
+    ClientGameMessage m = chat_message("gg \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", true);
+    ASSERT_EQ(m.kind, ClientGameMessage::Kind::Chat);
+    EXPECT_EQ(m.chat_text, "gg \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+    EXPECT_TRUE(m.chat_team_only);
+    EXPECT_EQ(chat_message(std::string(200, 'x'), false).kind, ClientGameMessage::Kind::Chat);
+    EXPECT_EQ(chat_message(std::string(201, 'x'), false).kind, ClientGameMessage::Kind::Invalid);
+    EXPECT_EQ(chat_message("bad \xff", false).kind, ClientGameMessage::Kind::Invalid);
+    // An empty line parses (the game drops it); a missing text is an empty line.
+    EXPECT_EQ(chat_message("", false).kind, ClientGameMessage::Kind::Chat);
+}
+
+TEST(GameMessage, Utf8ValidationRejectsMalformedSequences) {
+    EXPECT_TRUE(valid_utf8(""));
+    EXPECT_TRUE(valid_utf8("plain"));
+    EXPECT_TRUE(valid_utf8("\xc2\x80"));              // U+0080
+    EXPECT_TRUE(valid_utf8("\xf4\x8f\xbf\xbf"));      // U+10FFFF
+    EXPECT_FALSE(valid_utf8("\xc0\xaf"));             // overlong '/'
+    EXPECT_FALSE(valid_utf8("\xe0\x80\xaf"));         // overlong
+    EXPECT_FALSE(valid_utf8("\xed\xa0\x80"));         // surrogate U+D800
+    EXPECT_FALSE(valid_utf8("\xf4\x90\x80\x80"));     // past U+10FFFF
+    EXPECT_FALSE(valid_utf8("\xe2\x82"));             // truncated
+    EXPECT_FALSE(valid_utf8("\x80"));                 // lone continuation
+    EXPECT_FALSE(valid_utf8("\xf8\x88\x80\x80\x80")); // 5-byte form
+}
+
+TEST(GameMessage, ScoreboardRequestsAreClampedTo1To100Rows) {
+    const auto top_of = [](std::optional<std::uint16_t> top) {
+        flatbuffers::FlatBufferBuilder b;
+        const auto req = top ? proto::CreateScoreboardRequest(b, *top) : proto::CreateScoreboardRequest(b);
+        b.Finish(proto::CreateEnvelope(b, proto::Message::ScoreboardRequest, req.Union()));
+        const ClientGameMessage m = parse_client_game_message({b.GetBufferPointer(), b.GetSize()});
+        EXPECT_EQ(m.kind, ClientGameMessage::Kind::ScoreboardRequest);
+        return m.scoreboard_top;
+    };
+    EXPECT_EQ(top_of(std::nullopt), 20);
+    EXPECT_EQ(top_of(0), 1);
+    EXPECT_EQ(top_of(7), 7);
+    EXPECT_EQ(top_of(500), 100);
+}
+
 TEST(GameMessage, ServerOnlyTypesAreRefused) {
     flatbuffers::FlatBufferBuilder b;
-    const auto snap = proto::CreateSnapshot(b, 1, 2, 0, 0, 0);
+    const proto::SnapshotHeader header(1, 2, 0, 0);
+    const auto snap = proto::CreateSnapshot(b, &header);
     b.Finish(proto::CreateEnvelope(b, proto::Message::Snapshot, snap.Union()));
     EXPECT_EQ(parse_client_game_message({b.GetBufferPointer(), b.GetSize()}).kind,
               ClientGameMessage::Kind::NotFromClients);

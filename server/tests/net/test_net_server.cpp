@@ -365,6 +365,67 @@ TEST(NetServer, InputsReachTheGameAndSnapshotsReachTheClient) {
     game.join();
 }
 
+TEST(NetServer, ChatAndScoreboardRequestsReachTheGameAndFloodsAreLimited) {
+    NetConfig c = local_config();
+    c.request_rate_per_s = 1;
+    c.request_burst = 3;
+    Server s(c);
+    s.net.attach_game();
+    std::atomic<bool> stop{false};
+    std::atomic<int> ready{0};
+    std::atomic<int> chats{0};
+    std::atomic<int> boards{0};
+    std::string first_text;
+    std::atomic<bool> team_only{false};
+    std::thread game([&] {
+        while (!stop.load()) {
+            GameRequest r;
+            while (s.net.poll_request(r)) {
+                if (r.type == GameRequest::Type::Join) {
+                    s.net.player_joined(r.session, 7);
+                } else if (r.type == GameRequest::Type::Ready) {
+                    ++ready;
+                } else if (r.type == GameRequest::Type::Chat) {
+                    if (chats.load() == 0) {
+                        first_text.assign(r.text.data(), r.text_len);
+                        team_only = r.team_only;
+                    }
+                    ++chats;
+                } else if (r.type == GameRequest::Type::Scoreboard) {
+                    EXPECT_EQ(r.top, 5);
+                    ++boards;
+                }
+            }
+            std::this_thread::sleep_for(1ms);
+        }
+    });
+    Client cl;
+    ASSERT_TRUE(cl.connect(s.net.http_port()));
+    // The reliable channel opening (the Welcome) tells the game the client is ready.
+    EXPECT_TRUE(cl.run_until([&] { return ready.load() == 1; }, 3s));
+    {
+        flatbuffers::FlatBufferBuilder b;
+        b.Finish(proto::CreateEnvelope(b, proto::Message::ScoreboardRequest,
+                                       proto::CreateScoreboardRequest(b, 5).Union()));
+        cl.rtc.send(static_cast<std::uint16_t>(cl.events), {b.GetBufferPointer(), b.GetSize()});
+    }
+    for (int i = 0; i < 20; ++i) {
+        flatbuffers::FlatBufferBuilder b;
+        const auto chat = proto::CreateChatSend(b, b.CreateString(i == 0 ? "first" : "spam"), true);
+        b.Finish(proto::CreateEnvelope(b, proto::Message::ChatSend, chat.Union()));
+        cl.rtc.send(static_cast<std::uint16_t>(cl.events), {b.GetBufferPointer(), b.GetSize()});
+    }
+    EXPECT_TRUE(cl.run_until(
+        [&] { return metric(s.net.http_port(), "mgs_requests_dropped_total{reason=\"rate\"}") >= 17; }, 3s));
+    stop = true;
+    game.join();
+    EXPECT_EQ(boards.load(), 1);
+    EXPECT_GE(chats.load(), 2); // the burst of 3, less the scoreboard request
+    EXPECT_LE(chats.load(), 4); // plus what refilled meanwhile
+    EXPECT_EQ(first_text, "first");
+    EXPECT_TRUE(team_only.load());
+}
+
 TEST(NetServer, InputFloodIsRateLimited) {
     NetConfig c = local_config();
     c.input_rate_per_s = 10;

@@ -114,46 +114,52 @@ std::size_t expected_bits(const std::vector<ViewEntry>& baseline, const std::vec
         const auto it = std::find_if(current.begin(), current.end(),
                                      [&](const ViewEntry& c) { return c.local_id == b.local_id; });
         if (it == current.end()) {
-            bits += 2;
+            bits += 4; // 1 1 1 1
         } else if (it->entity == b.entity) {
             bits += 1;
         } else {
             const auto spec = fields(b.entity.kind);
-            // Changed: 2 bits, a 2-bit selector, and the mask unless it is one of the kind's
-            // common ones (delta.hpp): player {x,y} {x,y,aim}, pickup {available}, wall {health},
-            // flag {x,y} {state}.
+            // Changed: a compact record (prefix 1 0 or 1 1 0, fields without flags) when the
+            // changed fields are one of the kind's common masks (delta.hpp: player {x,y}
+            // {x,y,aim}, pickup {available}, wall {health}, flag {x,y} {state}) and every delta
+            // fits; otherwise 1 1 1 0, the mask, and each field with its flag.
             std::vector<std::size_t> changed;
+            bool fits = true;
             for (std::size_t i = 0; i < spec.size(); ++i) {
-                if (it->entity.f[i] != b.entity.f[i]) changed.push_back(i);
+                if (it->entity.f[i] == b.entity.f[i]) continue;
+                changed.push_back(i);
+                const auto d = static_cast<std::int64_t>(it->entity.f[i]) - b.entity.f[i];
+                if (spec[i].delta_bits > 0) {
+                    const std::int64_t lim = std::int64_t{1} << (spec[i].delta_bits - 1);
+                    fits = fits && d >= -lim && d < lim;
+                }
             }
             using V = std::vector<std::size_t>;
-            bool common = false;
+            int common = -1; // which common mask
             switch (b.entity.kind) {
             case EntityKind::Player:
-                common = changed == V{0, 1} || changed == V{0, 1, 2};
+                common = changed == V{0, 1} ? 0 : changed == V{0, 1, 2} ? 1 : -1;
                 break;
             case EntityKind::Pickup:
-                common = changed == V{1};
-                break;
             case EntityKind::Wall:
-                common = changed == V{1};
+                common = changed == V{1} ? 0 : -1;
                 break;
             case EntityKind::Flag:
-                common = changed == V{0, 1} || changed == V{3};
+                common = changed == V{0, 1} ? 0 : changed == V{3} ? 1 : -1;
                 break;
             default:
                 break;
             }
-            bits += 2 + 2 + (common ? 0 : spec.size());
-            for (std::size_t i = 0; i < spec.size(); ++i) {
-                if (it->entity.f[i] == b.entity.f[i]) {
-                    continue;
-                }
+            const bool compact = common >= 0 && fits;
+            bits += compact ? static_cast<std::size_t>(2 + common) : 4 + spec.size();
+            for (const std::size_t i : changed) {
                 const auto d = static_cast<std::int64_t>(it->entity.f[i]) - b.entity.f[i];
                 const std::int64_t lim =
                     spec[i].delta_bits > 0 ? std::int64_t{1} << (spec[i].delta_bits - 1) : 0;
                 if (spec[i].delta_bits == 0) {
                     bits += spec[i].bits;
+                } else if (compact) {
+                    bits += spec[i].delta_bits;
                 } else if (d >= -lim && d < lim) {
                     bits += 1u + spec[i].delta_bits;
                 } else {
@@ -445,29 +451,34 @@ TEST(DeltaCost, UnchangedEntityCostsOneBit) {
     EXPECT_EQ(encoded_bits(one, one), 1u + 11u);
 }
 
-TEST(DeltaCost, MovingPlayerCosts22Bits) {
+TEST(DeltaCost, MovingPlayerCosts18Bits) {
     const std::vector<ViewEntry> before{player(3, 80000, 90000)};
     for (const auto& [dx, dy] :
          {std::pair{1, -1}, std::pair{-128, 127}, std::pair{127, -128}, std::pair{40, 9}}) {
         std::vector<ViewEntry> after = before;
         after[0].entity.f[kPlayerX] = static_cast<std::uint32_t>(80000 + dx);
         after[0].entity.f[kPlayerY] = static_cast<std::uint32_t>(90000 + dy);
-        EXPECT_EQ(encoded_bits(before, after), 22u + 11u) << dx << "," << dy;
+        EXPECT_EQ(encoded_bits(before, after), 18u + 11u) << dx << "," << dy;
     }
-    // A hundred moving players: 100 * 22 bits + the count.
+    // A hundred moving players: 100 * 18 bits + the count.
     std::vector<ViewEntry> base;
     std::vector<ViewEntry> moved;
     for (std::uint16_t id = 0; id < 100; ++id) {
         base.push_back(player(id, 1000u + id * 100u, 2000u));
         moved.push_back(player(id, 1000u + id * 100u + 12u, 2000u - 7u));
     }
-    EXPECT_EQ(encoded_bits(base, moved), 100u * 22u + 11u);
+    EXPECT_EQ(encoded_bits(base, moved), 100u * 18u + 11u);
     // Moving and turning a little: the second common mask {x, y, aim}.
     std::vector<ViewEntry> turned = before;
     turned[0].entity.f[kPlayerX] += 3;
     turned[0].entity.f[kPlayerY] += 3;
     turned[0].entity.f[kPlayerAim] = (turned[0].entity.f[kPlayerAim] + 4) & 0xFF;
-    EXPECT_EQ(encoded_bits(before, turned), 1u + 1u + 2u + 2 * (1u + 8u) + (1u + 5u) + 11u);
+    EXPECT_EQ(encoded_bits(before, turned), 3u + 2 * 8u + 5u + 11u);
+    // Moving by one past the delta range: the explicit form with the full value.
+    std::vector<ViewEntry> jumped = before;
+    jumped[0].entity.f[kPlayerX] += 128;
+    jumped[0].entity.f[kPlayerY] += 1;
+    EXPECT_EQ(encoded_bits(before, jumped), 4u + 9u + (1u + 18u) + (1u + 8u) + 11u);
 }
 
 TEST(DeltaCost, MovingPlayerBitsAreAsDocumented) {
@@ -477,10 +488,9 @@ TEST(DeltaCost, MovingPlayerBitsAreAsDocumented) {
     after[0].entity.f[kPlayerX] += 5;
     after[0].entity.f[kPlayerY] -= 3;
     const Encoded enc = encode(before, after);
-    const std::string expected = "11"
-                                 "00"
-                                 "110100000"
-                                 "110111111"
+    const std::string expected = "10"
+                                 "10100000"
+                                 "10111111"
                                  "00000000000";
     ASSERT_EQ(enc.bits, expected.size());
     BitReader r(enc.bytes, enc.bits);
@@ -508,34 +518,39 @@ TEST(DeltaCost, DeltaOutsideItsRangeSendsTheFullValue) {
     EXPECT_EQ(encoded_bits(before, after), delta_cost(before[0].entity, after[0].entity) + 11u);
 }
 
-TEST(DeltaDecode, SelectorThreeAndUnusedCommonMasksAreRejected) {
-    const std::vector<ViewEntry> before{player(3, 80000, 90000)};
-    for (const std::uint32_t sel : {3u}) {
-        std::array<std::uint8_t, 4> bytes{};
+TEST(DeltaDecode, UnusedCommonMasksAndEmptyMasksAreRejected) {
+    // `zeros`: that many 0 bits after the prefix (an explicit mask, or a field's value).
+    const auto refused = [](EntityKind kind, std::uint32_t prefix, int prefix_bits, int zeros) {
+        ViewEntry e{4, {}};
+        e.entity.kind = kind;
+        const std::vector<ViewEntry> before{e};
+        std::array<std::uint8_t, 8> bytes{};
         BitWriter w(bytes);
-        w.write(0b11u | (sel << 2), 4); // changed, selector
-        w.write(0, 11);                 // no new entries
+        w.write(prefix, prefix_bits);
+        w.write(0, zeros);
+        w.write(0, 11); // no new entries
         BitReader r(std::span<const std::uint8_t>(bytes.data(), w.bytes()), w.bits());
         std::vector<ViewEntry> out;
-        EXPECT_FALSE(decode_delta(before, r, out));
+        return !decode_delta(before, r, out);
+    };
+    // A projectile has no common masks: 1 0 and 1 1 0 mean nothing and are refused.
+    EXPECT_TRUE(refused(EntityKind::Projectile, 0b01, 2, 0));
+    EXPECT_TRUE(refused(EntityKind::Projectile, 0b011, 3, 0));
+    // Pickups and walls have one.
+    EXPECT_TRUE(refused(EntityKind::Pickup, 0b011, 3, 0));
+    EXPECT_TRUE(refused(EntityKind::Wall, 0b011, 3, 0));
+    EXPECT_FALSE(refused(EntityKind::Pickup, 0b01, 2, 1)); // {available}: one bit, 0
+    // An explicit empty mask is refused for every kind.
+    for (std::uint32_t k = 0; k < 5; ++k) {
+        const auto kind = static_cast<EntityKind>(k);
+        EXPECT_TRUE(refused(kind, 0b0111, 4, static_cast<int>(fields(kind).size()))) << k;
     }
-    // A projectile has no common masks: selector 0 means nothing and is refused.
-    ViewEntry proj{4, {}};
-    proj.entity.kind = EntityKind::Projectile;
-    const std::vector<ViewEntry> pb{proj};
-    std::array<std::uint8_t, 4> bytes{};
-    BitWriter w(bytes);
-    w.write(0b11u, 4);
-    w.write(0, 11);
-    BitReader r(std::span<const std::uint8_t>(bytes.data(), w.bytes()), w.bits());
-    std::vector<ViewEntry> out;
-    EXPECT_FALSE(decode_delta(pb, r, out));
 }
 
-TEST(DeltaCost, RemovedEntityCostsTwoBits) {
+TEST(DeltaCost, RemovedEntityCostsFourBits) {
     const std::vector<ViewEntry> before{player(3, 1, 2), player(9, 3, 4)};
     const std::vector<ViewEntry> after{player(9, 3, 4)};
-    EXPECT_EQ(encoded_bits(before, after), 2u + 1u + 11u);
+    EXPECT_EQ(encoded_bits(before, after), 4u + 1u + 11u);
 }
 
 TEST(DeltaCost, FullSnapshotCostsPerKind) {
@@ -778,9 +793,8 @@ TEST(DeltaDecode, RejectsADeltaLeavingTheFieldRange) {
     std::vector<ViewEntry> out;
     const auto with_deltas = [&](std::int32_t dx, std::int32_t dy) {
         Hand h;
-        h.w.write(0b11, 2);
-        h.w.write(2, 2);    // explicit mask
-        h.w.write(0b11, 9); // x and y
+        h.w.write(0b0111, 4); // explicit mask
+        h.w.write(0b11, 9);   // x and y
         h.w.write(1, 1);
         h.w.write(static_cast<std::uint32_t>(dx), 8);
         h.w.write(1, 1);
@@ -793,6 +807,19 @@ TEST(DeltaDecode, RejectsADeltaLeavingTheFieldRange) {
     EXPECT_EQ(out[0].entity.f[kPlayerY], 262143u);
     EXPECT_FALSE(with_deltas(-4, 0));
     EXPECT_FALSE(with_deltas(0, 4));
+    // The same in the compact form (common mask {x, y}: deltas without flags).
+    const auto compact = [&](std::int32_t dx, std::int32_t dy) {
+        Hand h;
+        h.w.write(0b01, 2);
+        h.w.write(static_cast<std::uint32_t>(dx), 8);
+        h.w.write(static_cast<std::uint32_t>(dy), 8);
+        h.w.write(0, 11);
+        return h.decode(baseline, out);
+    };
+    EXPECT_TRUE(compact(-3, 3));
+    EXPECT_EQ(out[0].entity.f[kPlayerX], 0u);
+    EXPECT_FALSE(compact(-4, 0));
+    EXPECT_FALSE(compact(0, 4));
 }
 
 TEST(DeltaDecode, EveryTruncationFailsCleanlyOrYieldsAValidView) {
