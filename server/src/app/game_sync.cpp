@@ -26,12 +26,15 @@ std::uint16_t clamp16(std::int32_t v) noexcept {
 
 } // namespace
 
-GameSync::GameSync(net::NetServer& net, sim::World& world, SyncConfig config)
-    : net_(net), world_(world), config_(config),
+GameSync::GameSync(net::NetServer& net, sim::World& world, SyncConfig config, MapPublisher* maps)
+    : net_(net), world_(world), config_(config), maps_(maps), map_seed_(world.map().seed),
       frame_(world.map().bounds().max.x, world.map().bounds().max.y),
       log_(world.map().bounds().max.x, world.map().bounds().max.y) {
     config_.max_effects = std::clamp(config_.max_effects, 0, kMaxEffects);
     config_.snapshot_hz = std::clamp(config_.snapshot_hz, 1, std::max(1, config_.tick_hz));
+    if (maps_ != nullptr) {
+        maps_->publish(world.map());
+    }
 }
 
 GameSync::Client* GameSync::client_of(std::uint32_t session) noexcept {
@@ -385,6 +388,13 @@ void GameSync::after_tick(Executor& exec) {
         return;
     }
     snapshots_sent_ = due;
+    if (world_.map().seed != map_seed_) {
+        // A match brought a new map: publish it before the MatchState that announces it.
+        map_seed_ = world_.map().seed;
+        if (maps_ != nullptr) {
+            maps_->publish(world_.map());
+        }
+    }
 
     const sim::MatchState& m = world_.match();
     const auto& flags = world_.flags();

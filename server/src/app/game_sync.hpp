@@ -11,6 +11,7 @@
 //                                    acknowledged plus the effects near it (state channel), and
 //                                    the names of players new to it (events channel); global
 //                                    events (kill feed, flags, match) are built once and sent to all
+#include "app/map_publisher.hpp"
 #include "net/net_server.hpp"
 #include "sim/world.hpp"
 #include "sync/effects.hpp"
@@ -44,7 +45,8 @@ public:
     /// Rows of a scoreboard (16 bytes each).
     static constexpr std::uint16_t kMaxScoreRows = 60;
 
-    GameSync(net::NetServer& net, sim::World& world, SyncConfig config);
+    /// `maps` (optional) is kept up to date with the world's map, for GET /map.
+    GameSync(net::NetServer& net, sim::World& world, SyncConfig config, MapPublisher* maps = nullptr);
 
     /// Applies what the network queued: joins (players made), leaves, inputs, chat, requests.
     void drain();
@@ -87,6 +89,8 @@ private:
     net::NetServer& net_;
     sim::World& world_;
     SyncConfig config_;
+    MapPublisher* maps_;
+    std::uint64_t map_seed_ = 0;
     sync::Frame frame_;
     sync::EventLog log_;
     std::uint64_t snapshots_sent_ = 0;

@@ -206,7 +206,10 @@ int run_live(const ServerConfig& cfg, const std::atomic<bool>& stop) {
                                          {0.001, 0.002, 0.005, 0.01, 0.02, 0.033, 0.05, 0.1});
     auto& humans_gauge = registry.gauge("mgs_players", "Human players in the world");
     auto& bots_gauge = registry.gauge("mgs_bots", "Bots in the world");
+    MapPublisher maps; // before the network: its route reads it until the network stops
+    maps.publish(sim.world().map());
     net::NetServer network(net_config(cfg), registry);
+    network.add_route("/map", "application/octet-stream", [&maps] { return maps.bytes(); });
     std::string net_error;
     if (!network.start(net_error)) {
         spdlog::error("network: {}", net_error);
@@ -216,7 +219,7 @@ int run_live(const ServerConfig& cfg, const std::atomic<bool>& stop) {
     info.tick_hz = static_cast<std::uint16_t>(cfg.rules.tick_hz);
     const SyncConfig sync = sync_config(cfg);
     info.snapshot_hz = static_cast<std::uint16_t>(sync.snapshot_hz);
-    info.map_seed = cfg.map.seed;
+    info.map_seed = sim.world().map().seed;
     info.map_width = cfg.map.width;
     info.map_height = cfg.map.height;
     info.mode = static_cast<std::uint8_t>(cfg.rules.mode);
@@ -227,7 +230,7 @@ int run_live(const ServerConfig& cfg, const std::atomic<bool>& stop) {
     spdlog::info("listening: http://{}:{}/ (signaling /ws, /healthz, /metrics), WebRTC UDP port {}",
                  cfg.bind_address == "0.0.0.0" ? "localhost" : cfg.bind_address, network.http_port(),
                  network.udp_port());
-    GameSync game(network, sim.world(), sync);
+    GameSync game(network, sim.world(), sync, &maps);
     const auto period =
         std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / cfg.rules.tick_hz));
     spdlog::info("live: preset {} ({}x{} wu), {} bots, {} Hz, {} threads; Ctrl+C stops", cfg.preset,
