@@ -225,6 +225,22 @@ int run_live(const ServerConfig& cfg, const std::atomic<bool>& stop) {
     info.mode = static_cast<std::uint8_t>(cfg.rules.mode);
     info.view_half_width = sync.view.half_width;
     info.view_half_height = sync.view.half_height;
+    info.player_radius = cfg.rules.player_radius;
+    info.player_speed = cfg.rules.speed;
+    info.speed_boost = cfg.rules.speed_boost;
+    info.max_health = cfg.rules.max_health;
+    info.max_shield = cfg.rules.max_shield;
+    for (std::size_t k = 0; k < info.weapons.size(); ++k) {
+        const sim::WeaponSpec& spec = cfg.rules.weapons[k];
+        net::WorldInfo::Weapon& w = info.weapons[k];
+        w.projectile_speed = spec.projectile_speed;
+        w.lifetime_s = spec.lifetime_s;
+        w.cooldown_s = spec.cooldown_s;
+        w.reload_s = spec.reload_s;
+        w.magazine = static_cast<std::int16_t>(spec.magazine);
+        w.pellets = static_cast<std::int16_t>(spec.pellets);
+        w.range = spec.range;
+    }
     network.set_world_info(info);
     network.attach_game();
     spdlog::info("listening: http://{}:{}/ (signaling /ws, /healthz, /metrics), WebRTC UDP port {}",

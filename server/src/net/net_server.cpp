@@ -284,9 +284,17 @@ void NetServer::handle_join(const std::shared_ptr<WsSession>& ws, JoinRequest& j
 void NetServer::send_welcome(Session& s) {
     flatbuffers::FlatBufferBuilder b(128);
     const WorldInfo& w = world_info_;
-    const auto welcome =
-        proto::CreateWelcome(b, s.spectator ? 0xFFFFFFFFu : s.player_id, w.tick_hz, w.snapshot_hz, w.map_seed,
-                             w.map_width, w.map_height, w.mode, w.view_half_width, w.view_half_height);
+    std::array<proto::WeaponInfo, std::tuple_size_v<decltype(w.weapons)>> weapons{};
+    for (std::size_t k = 0; k < weapons.size(); ++k) {
+        const WorldInfo::Weapon& x = w.weapons[k];
+        weapons[k] = proto::WeaponInfo(x.projectile_speed, x.lifetime_s, x.cooldown_s, x.reload_s, x.magazine,
+                                       x.pellets, x.range);
+    }
+    const auto weapon_list = b.CreateVectorOfStructs(weapons.data(), weapons.size());
+    const auto welcome = proto::CreateWelcome(
+        b, s.spectator ? 0xFFFFFFFFu : s.player_id, w.tick_hz, w.snapshot_hz, w.map_seed, w.map_width,
+        w.map_height, w.mode, w.view_half_width, w.view_half_height, w.player_radius, w.player_speed,
+        w.speed_boost, w.max_health, w.max_shield, weapon_list);
     b.Finish(proto::CreateEnvelope(b, proto::Message::Welcome, welcome.Union()));
     const std::span<const std::uint8_t> bytes(b.GetBufferPointer(), b.GetSize());
     if (s.websocket_transport && s.ws) {

@@ -82,6 +82,21 @@ struct WorldInfo {
     std::uint8_t mode = 2;
     float view_half_width = 1100;
     float view_half_height = 700;
+    float player_radius = 15;
+    float player_speed = 150;
+    float speed_boost = 1.5f;
+    float max_health = 100;
+    float max_shield = 50;
+    struct Weapon {
+        float projectile_speed = 0;
+        float lifetime_s = 0;
+        float cooldown_s = 0;
+        float reload_s = 0;
+        std::int16_t magazine = 0;
+        std::int16_t pellets = 0;
+        float range = 0;
+    };
+    std::array<Weapon, 5> weapons{}; ///< pistol, shotgun, rifle, sniper, melee
 };
 
 /// A message from the simulation to one client (a snapshot, or a reliable event).

@@ -39,6 +39,9 @@ TEST(GameSync, ClientMovesItsPlayerAndSeesItInSnapshots) {
     info.map_seed = map.seed;
     info.map_width = map.width;
     info.map_height = map.height;
+    info.player_speed = rules.speed;
+    info.weapons[2].projectile_speed = rules.weapons[2].projectile_speed;
+    info.weapons[2].magazine = static_cast<std::int16_t>(rules.weapons[2].magazine);
     net.set_world_info(info);
     net.attach_game();
     std::string error;
@@ -123,6 +126,11 @@ TEST(GameSync, ClientMovesItsPlayerAndSeesItInSnapshots) {
                     welcomed = true;
                     welcome_player = w->player_id();
                     EXPECT_EQ(w->map_width(), map.width);
+                    EXPECT_EQ(w->player_speed(), rules.speed);
+                    ASSERT_NE(w->weapons(), nullptr);
+                    ASSERT_EQ(w->weapons()->size(), 5u);
+                    EXPECT_EQ(w->weapons()->Get(2)->projectile_speed(), rules.weapons[2].projectile_speed);
+                    EXPECT_EQ(w->weapons()->Get(2)->magazine(), rules.weapons[2].magazine);
                 } else if (const auto* ev = env->message_as_Events()) {
                     if (ev->match() != nullptr) {
                         match_state = true;
