@@ -63,11 +63,17 @@ void GameSync::on_join(const net::GameRequest& r) {
     const sim::Team team = r.team == 0 ? sim::Team::Red : r.team == 1 ? sim::Team::Blue : sim::Team::None;
     auto c = std::make_unique<Client>();
     c->session = r.session;
-    c->player = world_.add_player(r.name.data(), false, team);
     c->view = std::make_unique<sync::ClientView>(config_.view);
     c->bits.resize(config_.view.budget_bytes + 256);
-    net_.player_joined(r.session, c->player.index);
-    spdlog::info("player {} joined (session {})", r.name.data(), r.session);
+    if (r.spectate) {
+        c->spectator = true;
+        c->camera = world_.map().bounds().center();
+        spdlog::info("spectator {} joined (session {})", r.name.data(), r.session);
+    } else {
+        c->player = world_.add_player(r.name.data(), false, team);
+        net_.player_joined(r.session, c->player.index);
+        spdlog::info("player {} joined (session {})", r.name.data(), r.session);
+    }
     by_session_[r.session] = clients_.size();
     clients_.push_back(std::move(c));
 }
@@ -78,7 +84,9 @@ void GameSync::on_leave(const net::GameRequest& r) {
         return;
     }
     const std::size_t i = it->second;
-    world_.remove_player(clients_[i]->player);
+    if (!clients_[i]->spectator) {
+        world_.remove_player(clients_[i]->player);
+    }
     spdlog::info("player of session {} left", r.session);
     by_session_.erase(it);
     if (i + 1 != clients_.size()) {
@@ -119,10 +127,10 @@ void GameSync::on_chat(Client& from, const net::GameRequest& r) {
     fb.Finish(proto::CreateEnvelope(fb, proto::Message::Chat, chat.Union()));
     const std::span<const std::uint8_t> bytes(fb.GetBufferPointer(), fb.GetSize());
     for (const auto& c : clients_) {
-        if (!c->ready || !world_.valid(c->player)) {
+        if (!c->ready || !active(*c)) {
             continue;
         }
-        if (r.team_only && world_.players().team[c->player.index] != team) {
+        if (r.team_only && (c->spectator || world_.players().team[c->player.index] != team)) {
             continue;
         }
         (void)net_.send_to_client(c->session, true, bytes);
@@ -132,7 +140,7 @@ void GameSync::on_chat(Client& from, const net::GameRequest& r) {
 }
 
 void GameSync::on_scoreboard(Client& c, const net::GameRequest& r) {
-    if (!world_.valid(c.player)) {
+    if (!active(c)) {
         return;
     }
     const sim::Players& p = world_.players();
@@ -157,7 +165,7 @@ void GameSync::on_scoreboard(Client& c, const net::GameRequest& r) {
     bool self_listed = false;
     const auto row = [&](std::uint32_t slot) {
         const sim::PlayerStats& st = p.stats[slot];
-        const bool self = slot == c.player.index;
+        const bool self = !c.spectator && slot == c.player.index;
         self_listed = self_listed || self;
         rows[n++] = proto::ScoreRow(slot, st.score, clamp16(st.kills), clamp16(st.deaths),
                                     clamp16(st.captures), team_code(p.team[slot]), self ? 1 : 0);
@@ -165,7 +173,7 @@ void GameSync::on_scoreboard(Client& c, const net::GameRequest& r) {
     for (std::size_t k = 0; k < top; ++k) {
         row(score_order_[k]);
     }
-    if (!self_listed) {
+    if (!self_listed && !c.spectator) {
         row(c.player.index);
     }
     flatbuffers::FlatBufferBuilder& fb = c.events;
@@ -176,6 +184,17 @@ void GameSync::on_scoreboard(Client& c, const net::GameRequest& r) {
                                 static_cast<std::uint32_t>(score_order_.size()), score[0], score[1]);
     fb.Finish(proto::CreateEnvelope(fb, proto::Message::Scoreboard, board.Union()));
     (void)net_.send_to_client(c.session, true, {fb.GetBufferPointer(), fb.GetSize()});
+}
+
+Vec2 GameSync::view_center(const Client& c) const noexcept {
+    const sim::Players& p = world_.players();
+    if (!c.spectator) {
+        return p.pos[c.player.index];
+    }
+    if (c.follow < p.size() && p.in_use[c.follow] != 0) {
+        return p.pos[c.follow];
+    }
+    return c.camera;
 }
 
 void GameSync::drain() {
@@ -218,6 +237,15 @@ void GameSync::drain() {
             c->acked = std::max(c->acked, r.ack_snapshot);
             break;
         }
+        case net::GameRequest::Type::Spectate:
+            if (Client* c = client_of(r.session); c != nullptr && c->spectator) {
+                const Aabb b = world_.map().bounds();
+                c->follow = r.follow;
+                c->camera = {std::clamp(r.camera_x, b.min.x, b.max.x),
+                             std::clamp(r.camera_y, b.min.y, b.max.y)};
+                c->acked = std::max(c->acked, r.ack_snapshot);
+            }
+            break;
         case net::GameRequest::Type::Chat:
             if (Client* c = client_of(r.session)) {
                 on_chat(*c, r);
@@ -280,7 +308,7 @@ void GameSync::build_global_events(bool match_changed) {
 }
 
 void GameSync::build_snapshot(Client& c) {
-    const Vec2 center = world_.players().pos[c.player.index];
+    const Vec2 center = view_center(c);
     const sync::ViewConfig& v = config_.view;
     const Aabb area{{center.x - v.half_width, center.y - v.half_height},
                     {center.x + v.half_width, center.y + v.half_height}};
@@ -414,7 +442,7 @@ void GameSync::after_tick(Executor& exec) {
             Client& c = *clients_[i];
             c.builder.Clear();
             c.events.Clear();
-            if (!world_.valid(c.player)) {
+            if (!active(c)) {
                 continue;
             }
             build_snapshot(c);
@@ -428,7 +456,7 @@ void GameSync::after_tick(Executor& exec) {
     // The queue to the network thread has one producer: hand the messages over in order. Names
     // come before the events that use them; a reliable message the queue refused is rebuilt.
     for (const auto& c : clients_) {
-        if (!world_.valid(c->player)) {
+        if (!active(*c)) {
             continue;
         }
         if (c->ready && c->events.GetSize() > 0 &&

@@ -58,7 +58,10 @@ public:
 private:
     struct Client {
         std::uint32_t session = 0;
-        sim::PlayerId player;
+        sim::PlayerId player; // invalid for a spectator
+        bool spectator = false;
+        Vec2 camera{}; // spectators: where they look unless following
+        std::uint32_t follow = sim::kNoPlayer;
         std::uint32_t last_input = 0;
         std::uint32_t acked = 0;
         bool ready = false;      // reliable channel open: events may be sent
@@ -83,6 +86,12 @@ private:
     [[nodiscard]] flatbuffers::Offset<proto::MatchState>
     match_state(flatbuffers::FlatBufferBuilder& fb) const;
     [[nodiscard]] bool knows(const Client& c, std::uint32_t slot) const noexcept;
+    /// A player in the world, or a spectator.
+    [[nodiscard]] bool active(const Client& c) const noexcept {
+        return c.spectator || world_.valid(c.player);
+    }
+    /// Where a client's view is centred: its player, or a spectator's followed player or camera.
+    [[nodiscard]] Vec2 view_center(const Client& c) const noexcept;
     static void set_known(Client& c, std::uint32_t slot, bool on);
     Client* client_of(std::uint32_t session) noexcept;
 

@@ -3,6 +3,7 @@
 #include "proto/game_generated.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace mgs::net {
 
@@ -113,6 +114,14 @@ ClientGameMessage parse_client_game_message(std::span<const std::uint8_t> data) 
     if (const proto::ScoreboardRequest* req = env->message_as_ScoreboardRequest()) {
         out.kind = ClientGameMessage::Kind::ScoreboardRequest;
         out.scoreboard_top = std::clamp<std::uint16_t>(req->top(), 1, 100);
+        return out;
+    }
+    if (const proto::SpectateControl* sc = env->message_as_SpectateControl()) {
+        out.kind = ClientGameMessage::Kind::Spectate;
+        out.follow = sc->follow();
+        out.camera_x = std::isfinite(sc->x()) ? sc->x() : 0.0f;
+        out.camera_y = std::isfinite(sc->y()) ? sc->y() : 0.0f;
+        out.inputs[0].ack_snapshot = sc->ack_snapshot();
         return out;
     }
     out.kind = ClientGameMessage::Kind::NotFromClients;

@@ -26,7 +26,15 @@ struct ClientInput {
 };
 
 struct ClientGameMessage {
-    enum class Kind : std::uint8_t { Invalid, Ping, Inputs, Chat, ScoreboardRequest, NotFromClients };
+    enum class Kind : std::uint8_t {
+        Invalid,
+        Ping,
+        Inputs,
+        Chat,
+        ScoreboardRequest,
+        Spectate,
+        NotFromClients
+    };
     Kind kind = Kind::Invalid;
     const proto::Ping* ping = nullptr;            ///< Kind::Ping: points into the buffer
     static constexpr std::size_t kMaxInputs = 8;  ///< newest inputs of a batch kept
@@ -35,7 +43,10 @@ struct ClientGameMessage {
     static constexpr std::size_t kMaxChatBytes = 200;
     std::string_view chat_text;  ///< Kind::Chat: valid UTF-8, at most kMaxChatBytes, points into the buffer
     bool chat_team_only = false; ///< Kind::Chat
-    std::uint16_t scoreboard_top = 20; ///< Kind::ScoreboardRequest: 1 .. 100
+    std::uint16_t scoreboard_top = 20;  ///< Kind::ScoreboardRequest: 1 .. 100
+    std::uint32_t follow = 0xFFFFFFFFu; ///< Kind::Spectate: player slot, or 0xFFFFFFFF for the point
+    float camera_x = 0.0f;              ///< Kind::Spectate: finite (non-finite values become 0)
+    float camera_y = 0.0f;              ///< Kind::Spectate (its acknowledgement is in inputs[0].ack_snapshot)
 };
 
 /// True if `text` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).

@@ -261,6 +261,15 @@ void NetServer::handle_join(const std::shared_ptr<WsSession>& ws, JoinRequest& j
         s->max_message_size = static_cast<std::uint32_t>(config_.http.ws_max_message_bytes);
     }
     s->answer_pending = true;
+    if (s->spectator && !s->spectator_joined && game_attached_.load()) {
+        // Spectators get no player, but the game sends them snapshots around their camera.
+        GameRequest r;
+        r.type = GameRequest::Type::Join;
+        r.session = s->id;
+        r.spectate = true;
+        std::strncpy(r.name.data(), s->name.c_str(), r.name.size() - 1);
+        s->spectator_joined = requests_.push(r);
+    }
     if (s->has_player || s->spectator) {
         send_answer(*s);
     } else if (game_attached_.load()) {
@@ -302,7 +311,7 @@ void NetServer::send_welcome(Session& s) {
     } else if (s.conn != 0 && s.events_channel >= 0) {
         rtc_->send(s.conn, static_cast<std::uint16_t>(s.events_channel), bytes);
     }
-    if (s.has_player && game_attached_.load()) {
+    if ((s.has_player || s.spectator_joined) && game_attached_.load()) {
         // The reliable channel is up (again): the game (re)sends what a fresh client needs.
         GameRequest r;
         r.type = GameRequest::Type::Ready;
@@ -443,7 +452,7 @@ void NetServer::end_session(std::uint32_t id, bool tell_game) {
     if (s.ws) {
         by_ws_.erase(s.ws->id());
     }
-    if (tell_game && s.has_player && game_attached_.load()) {
+    if (tell_game && (s.has_player || s.spectator_joined) && game_attached_.load()) {
         GameRequest r;
         r.type = GameRequest::Type::Leave;
         r.session = id;
@@ -518,6 +527,7 @@ bool NetServer::handle_game_message(Session& s, std::span<const std::uint8_t> da
         }
         return false;
     }
+    case ClientGameMessage::Kind::Spectate:
     case ClientGameMessage::Kind::Inputs:
         break;
     }
@@ -531,11 +541,23 @@ bool NetServer::handle_game_message(Session& s, std::span<const std::uint8_t> da
         std::min(config_.input_burst, s.input_tokens + static_cast<double>(now - s.input_refill_ms) *
                                                            config_.input_rate_per_s / 1000.0);
     s.input_refill_ms = now;
-    if (s.input_tokens < 1.0 || !s.has_player) {
+    if (s.input_tokens < 1.0 ||
+        !(msg.kind == ClientGameMessage::Kind::Spectate ? s.spectator_joined : s.has_player)) {
         inputs_rate_limited_->inc();
         return false;
     }
     s.input_tokens -= 1.0;
+    if (msg.kind == ClientGameMessage::Kind::Spectate) {
+        GameRequest r;
+        r.type = GameRequest::Type::Spectate;
+        r.session = s.id;
+        r.follow = msg.follow;
+        r.camera_x = msg.camera_x;
+        r.camera_y = msg.camera_y;
+        r.ack_snapshot = msg.inputs[0].ack_snapshot;
+        (void)requests_.push(r);
+        return false;
+    }
     // Oldest first; the simulation keeps only inputs newer than the last it applied.
     for (std::size_t k = 0; k < msg.input_count; ++k) {
         const ClientInput& in = msg.inputs[k];

@@ -50,11 +50,12 @@ struct NetConfig {
 struct GameRequest {
     /// Ready: the client's reliable channel opened (first connection or a resume); what it was
     /// sent before is gone, so the game starts its reliable state over.
-    enum class Type : std::uint8_t { Join, Leave, Input, Ready, Chat, Scoreboard };
+    enum class Type : std::uint8_t { Join, Leave, Input, Ready, Chat, Scoreboard, Spectate };
     Type type = Type::Join;
     std::uint32_t session = 0;
     std::uint32_t player_id = 0; // Leave, Input
     std::int8_t team = -1;       // Join: -1 auto, 0 red, 1 blue
+    bool spectate = false;       // Join: a spectator (no player; the game answers nothing)
     std::array<char, 64> name{}; // Join: NUL-terminated UTF-8
     // Input (validated again by the simulation: clamped, cooldowns enforced)
     std::uint32_t seq = 0;
@@ -70,6 +71,10 @@ struct GameRequest {
     bool team_only = false;
     // Scoreboard: rows wanted
     std::uint16_t top = 20;
+    // Spectate: camera
+    std::uint32_t follow = 0xFFFFFFFFu;
+    float camera_x = 0.0f;
+    float camera_y = 0.0f;
 };
 
 /// What every client is told when it connects (the Welcome message), set by the app.
@@ -149,6 +154,7 @@ private:
         std::string name;
         std::int8_t team = -1;
         bool spectator = false;
+        bool spectator_joined = false; // the game knows this spectator
         std::uint32_t player_id = 0;
         bool has_player = false;
         bool websocket_transport = false;

@@ -228,3 +228,133 @@ TEST(GameSync, ClientMovesItsPlayerAndSeesItInSnapshots) {
 
 } // namespace
 } // namespace mgs::app
+
+namespace mgs::app {
+namespace {
+
+// A spectator has no player: it gets snapshots around its camera, and following a player moves
+// the view with that player.
+TEST(GameSync, SpectatorFollowsAPlayerWithoutJoiningTheWorld) {
+    sim::Rules rules;
+    world::MapParams map;
+    sim::World world(rules, map, 4);
+    SerialExecutor exec;
+    metrics::Registry registry;
+    net::NetConfig nc;
+    nc.http.bind_address = "127.0.0.1";
+    nc.http.port = 0;
+    nc.rtc.bind_address = "127.0.0.1";
+    nc.rtc.port = 0;
+    nc.rtc.public_ips = {"127.0.0.1"};
+    net::NetServer net(nc, registry);
+    net.attach_game();
+    std::string error;
+    ASSERT_TRUE(net.start(error)) << error;
+    SyncConfig sc;
+    sc.view.half_width = 150.0f; // a small view: what it holds depends on where it looks
+    sc.view.half_height = 150.0f;
+    sc.view.hysteresis = 0.0f;
+    GameSync game(net, world, sc);
+    // The first bot (read before the game loop runs).
+    std::uint32_t first_bot = 0;
+    while (first_bot < world.players().size() && world.players().in_use[first_bot] == 0) ++first_bot;
+    ASSERT_LT(first_bot, world.players().size());
+    std::atomic<bool> stop{false};
+    std::atomic<int> humans{-1};
+    std::thread loop([&] {
+        while (!stop.load()) {
+            game.drain();
+            world.step(exec);
+            game.after_tick(exec);
+            humans = world.humans();
+            std::this_thread::sleep_for(10ms);
+        }
+    });
+    auto cert = [] {
+        std::string e;
+        return rtc::DtlsCertificate::generate(e);
+    }();
+    net::RtcClient client(cert);
+    net::RtcClient::Options o;
+    o.http_port = net.http_port();
+    o.name = "watcher";
+    o.spectate = true;
+    net::RtcClient::Answer answer;
+    ASSERT_TRUE(client.signal(o, answer, error)) << error;
+
+    int events = -1;
+    int state = -1;
+    std::uint32_t welcome_player = 0;
+    std::map<std::uint32_t, std::vector<sync::ViewEntry>> held;
+    std::uint32_t newest = 0;
+    std::uint32_t follow = sim::kNoPlayer;
+    int snapshots_with_target = 0;
+    int deltas = 0; // snapshots encoded against an acknowledged one
+    const auto end = std::chrono::steady_clock::now() + 20s;
+    auto next_control = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() < end && snapshots_with_target < 10) {
+        rtc::SctpStack::advance(client.now_us());
+        client.drive();
+        rtc::ConnectionEvent e;
+        while (client.poll_event(e)) {
+            if (e.type == rtc::ConnectionEvent::Type::Connected) {
+                rtc::ChannelOptions opts;
+                opts.label = "events";
+                events = client.open_channel(opts);
+            } else if (e.type == rtc::ConnectionEvent::Type::ChannelOpen &&
+                       client.connection()->channel_label(e.channel) == "state") {
+                state = e.channel;
+            } else if (e.type == rtc::ConnectionEvent::Type::Message) {
+                flatbuffers::Verifier v(e.data.data(), e.data.size());
+                ASSERT_TRUE(proto::VerifyEnvelopeBuffer(v));
+                const proto::Envelope* env = proto::GetEnvelope(e.data.data());
+                if (const auto* w = env->message_as_Welcome()) {
+                    welcome_player = w->player_id();
+                } else if (const auto* snap = env->message_as_Snapshot()) {
+                    std::span<const sync::ViewEntry> base;
+                    if (snap->header()->baseline() != 0) {
+                        auto it = held.find(snap->header()->baseline());
+                        if (it == held.end()) continue;
+                        base = it->second;
+                    }
+                    sync::BitReader r({snap->data()->data(), snap->data()->size()});
+                    std::vector<sync::ViewEntry> view;
+                    ASSERT_TRUE(sync::decode_delta(base, r, view));
+                    newest = std::max(newest, snap->header()->id());
+                    deltas += snap->header()->baseline() != 0 ? 1 : 0;
+                    const bool sees = std::any_of(view.begin(), view.end(), [&](const sync::ViewEntry& ve) {
+                        return ve.entity.kind == sync::EntityKind::Player &&
+                               ve.entity.f[sync::kPlayerId] == follow &&
+                               (ve.entity.f[sync::kPlayerStatus] & sync::kStatusAlive) != 0;
+                    });
+                    if (follow != sim::kNoPlayer && sees) {
+                        ++snapshots_with_target;
+                    }
+                    held[snap->header()->id()] = std::move(view);
+                }
+            }
+        }
+        // Follow the first bot, acknowledging the newest snapshot.
+        if (state >= 0 && std::chrono::steady_clock::now() >= next_control) {
+            follow = first_bot;
+            flatbuffers::FlatBufferBuilder b;
+            b.Finish(
+                proto::CreateEnvelope(b, proto::Message::SpectateControl,
+                                      proto::CreateSpectateControl(b, follow, 0.0f, 0.0f, newest).Union()));
+            client.send(static_cast<std::uint16_t>(state), {b.GetBufferPointer(), b.GetSize()});
+            next_control += 100ms;
+        }
+        std::this_thread::sleep_for(1ms);
+    }
+    stop = true;
+    loop.join();
+    net.stop();
+    EXPECT_EQ(welcome_player, 0xFFFFFFFFu);
+    EXPECT_EQ(humans.load(), 0); // no player was made
+    EXPECT_GE(snapshots_with_target, 10) << "following player " << follow;
+    EXPECT_GT(deltas, 0); // the acknowledgements reached the server
+    (void)events;
+}
+
+} // namespace
+} // namespace mgs::app

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -110,6 +111,24 @@ TEST(GameMessage, ScoreboardRequestsAreClampedTo1To100Rows) {
     EXPECT_EQ(top_of(0), 1);
     EXPECT_EQ(top_of(7), 7);
     EXPECT_EQ(top_of(500), 100);
+}
+
+TEST(GameMessage, SpectateControlKeepsFiniteCameraAndItsAcknowledgement) {
+    const auto parse = [](std::uint32_t follow, float x, float y) {
+        flatbuffers::FlatBufferBuilder b;
+        b.Finish(proto::CreateEnvelope(b, proto::Message::SpectateControl,
+                                       proto::CreateSpectateControl(b, follow, x, y, 77).Union()));
+        return parse_client_game_message({b.GetBufferPointer(), b.GetSize()});
+    };
+    ClientGameMessage m = parse(12, 300.5f, 40.0f);
+    ASSERT_EQ(m.kind, ClientGameMessage::Kind::Spectate);
+    EXPECT_EQ(m.follow, 12u);
+    EXPECT_EQ(m.camera_x, 300.5f);
+    EXPECT_EQ(m.camera_y, 40.0f);
+    EXPECT_EQ(m.inputs[0].ack_snapshot, 77u);
+    m = parse(0xFFFFFFFFu, std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity());
+    EXPECT_EQ(m.camera_x, 0.0f);
+    EXPECT_EQ(m.camera_y, 0.0f);
 }
 
 TEST(GameMessage, ServerOnlyTypesAreRefused) {
