@@ -26,6 +26,30 @@ std::uint16_t clamp16(std::int32_t v) noexcept {
 
 } // namespace
 
+void encode_snapshot_message(flatbuffers::FlatBufferBuilder& fb, const SnapshotFields& h,
+                             std::span<const std::uint8_t> delta,
+                             std::span<const sync::EffectRecord> effects) {
+    fb.Clear();
+    static_assert(sizeof(proto::Effect) == 12);
+    std::array<proto::Effect, GameSync::kMaxEffects> fx{};
+    const std::size_t n = std::min(effects.size(), fx.size());
+    for (std::size_t k = 0; k < n; ++k) {
+        const sync::EffectRecord& e = effects[k];
+        fx[k] = proto::Effect(static_cast<proto::EffectType>(e.type), e.detail, e.value, e.x, e.y, e.a, e.b);
+    }
+    const auto fx_vec = n > 0 ? fb.CreateVectorOfStructs(fx.data(), n)
+                              : flatbuffers::Offset<flatbuffers::Vector<const proto::Effect*>>();
+    const auto data = fb.CreateVector(delta.data(), delta.size());
+    const proto::SnapshotHeader header(h.id, h.tick, h.baseline, h.last_input);
+    const auto snap = proto::CreateSnapshot(fb, &header, data, fx_vec);
+    fb.Finish(proto::CreateEnvelope(fb, proto::Message::Snapshot, snap.Union()));
+}
+
+std::size_t GameSync::delta_budget(std::size_t budget_bytes, std::size_t effects) noexcept {
+    const std::size_t effect_bytes = effects * sizeof(proto::Effect);
+    return budget_bytes > effect_bytes + kMinDeltaBytes ? budget_bytes - effect_bytes : kMinDeltaBytes;
+}
+
 GameSync::GameSync(net::NetServer& net, sim::World& world, SyncConfig config, MapPublisher* maps)
     : net_(net), world_(world), config_(config), maps_(maps), map_seed_(world.map().seed),
       frame_(world.map().bounds().max.x, world.map().bounds().max.y),
@@ -315,26 +339,12 @@ void GameSync::build_snapshot(Client& c) {
     const std::size_t neffects = log_.effects_near(
         area, center, std::span(c.effects).first(static_cast<std::size_t>(config_.max_effects)), c.scratch);
     // The delta gets what the effects leave of the budget.
-    const std::size_t effect_bytes = neffects * sizeof(proto::Effect);
-    const std::size_t budget = v.budget_bytes > effect_bytes + 64 ? v.budget_bytes - effect_bytes : 64;
+    const std::size_t budget = delta_budget(v.budget_bytes, neffects);
     sync::BitWriter w(c.bits);
     std::uint32_t baseline = 0;
     const std::uint32_t id = c.view->snapshot(frame_, center, c.acked, w, baseline, budget);
-    flatbuffers::FlatBufferBuilder& fb = c.builder;
-    fb.Clear();
-    static_assert(sizeof(proto::Effect) == 12);
-    std::array<proto::Effect, kMaxEffects> effects{};
-    for (std::size_t k = 0; k < neffects; ++k) {
-        const sync::EffectRecord& e = c.effects[k];
-        effects[k] =
-            proto::Effect(static_cast<proto::EffectType>(e.type), e.detail, e.value, e.x, e.y, e.a, e.b);
-    }
-    const auto fx = neffects > 0 ? fb.CreateVectorOfStructs(effects.data(), neffects)
-                                 : flatbuffers::Offset<flatbuffers::Vector<const proto::Effect*>>();
-    const auto data = fb.CreateVector(c.bits.data(), w.bytes());
-    const proto::SnapshotHeader header(id, world_.tick(), baseline, c.last_input);
-    const auto snap = proto::CreateSnapshot(fb, &header, data, fx);
-    fb.Finish(proto::CreateEnvelope(fb, proto::Message::Snapshot, snap.Union()));
+    encode_snapshot_message(c.builder, {id, world_.tick(), baseline, c.last_input},
+                            {c.bits.data(), w.bytes()}, std::span(c.effects).first(neffects));
 
     // Players now in view whose names the client lacks (checked against what it was sent).
     const std::span<const sync::ViewEntry> sent = c.view->sent(id);

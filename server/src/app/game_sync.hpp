@@ -37,6 +37,19 @@ struct SyncConfig {
     int max_effects = 32; ///< per snapshot message, at most kMaxEffects
 };
 
+struct SnapshotFields {
+    std::uint32_t id = 0;
+    std::uint32_t tick = 0;
+    std::uint32_t baseline = 0;
+    std::uint32_t last_input = 0;
+};
+
+/// Builds Envelope{Snapshot{header, delta, effects}} in `fb` (cleared first). At most
+/// GameSync::kMaxEffects effects are written.
+void encode_snapshot_message(flatbuffers::FlatBufferBuilder& fb, const SnapshotFields& header,
+                             std::span<const std::uint8_t> delta,
+                             std::span<const sync::EffectRecord> effects);
+
 class GameSync {
 public:
     static constexpr int kMaxEffects = 64;
@@ -44,6 +57,11 @@ public:
     static constexpr std::size_t kGlobalsPerMessage = 48;
     /// Rows of a scoreboard (16 bytes each).
     static constexpr std::uint16_t kMaxScoreRows = 60;
+    /// The delta always gets at least this much of a snapshot (effects give way first).
+    static constexpr std::size_t kMinDeltaBytes = 64;
+
+    /// Bytes left for the delta when `effects` effects share a snapshot of `budget_bytes`.
+    [[nodiscard]] static std::size_t delta_budget(std::size_t budget_bytes, std::size_t effects) noexcept;
 
     /// `maps` (optional) is kept up to date with the world's map, for GET /map.
     GameSync(net::NetServer& net, sim::World& world, SyncConfig config, MapPublisher* maps = nullptr);

@@ -1,5 +1,6 @@
 // The schema in proto/game.fbs is compiled at build time; this checks the generated code is
 // usable and that the verifier rejects what is not a valid envelope.
+#include "app/game_sync.hpp"
 #include "proto/game_generated.h"
 
 #include <gtest/gtest.h>
@@ -40,3 +41,30 @@ TEST(Proto, VerifierRejectsGarbageAndTruncation) {
 }
 
 } // namespace
+
+namespace mgs::app {
+namespace {
+
+// The snapshot message stays under 1150 bytes whatever mix of delta and effects fills the
+// largest budget: the delta gets what the effects leave.
+TEST(SnapshotMessage, FullBudgetStaysUnder1150Bytes) {
+    flatbuffers::FlatBufferBuilder fb;
+    std::vector<std::uint8_t> delta(2048, 0xA5);
+    std::vector<sync::EffectRecord> effects(GameSync::kMaxEffects);
+    for (std::size_t n = 0; n <= effects.size(); ++n) {
+        const std::size_t budget = GameSync::delta_budget(1060, n);
+        ASSERT_GE(budget, GameSync::kMinDeltaBytes);
+        encode_snapshot_message(fb, {0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFEu, 0xFFFFFFFFu},
+                                std::span(delta).first(budget), std::span(effects).first(n));
+        EXPECT_LT(fb.GetSize(), 1150u) << n << " effects";
+        flatbuffers::Verifier v(fb.GetBufferPointer(), fb.GetSize());
+        ASSERT_TRUE(proto::VerifyEnvelopeBuffer(v));
+        const proto::Snapshot* s = proto::GetEnvelope(fb.GetBufferPointer())->message_as_Snapshot();
+        ASSERT_NE(s, nullptr);
+        EXPECT_EQ(s->data()->size(), budget);
+        EXPECT_EQ(s->effects() == nullptr ? 0u : s->effects()->size(), n);
+    }
+}
+
+} // namespace
+} // namespace mgs::app
