@@ -495,20 +495,10 @@ bool NetServer::handle_game_message(Session& s, std::span<const std::uint8_t> da
     case ClientGameMessage::Kind::Chat:
     case ClientGameMessage::Kind::ScoreboardRequest: {
         // Their own token bucket: a chat flood cannot starve inputs, nor the reverse.
-        const std::int64_t now = now_ms();
-        if (s.request_refill_ms == 0) {
-            s.request_tokens = config_.request_burst;
-            s.request_refill_ms = now;
-        }
-        s.request_tokens = std::min(config_.request_burst,
-                                    s.request_tokens + static_cast<double>(now - s.request_refill_ms) *
-                                                           config_.request_rate_per_s / 1000.0);
-        s.request_refill_ms = now;
-        if (s.request_tokens < 1.0 || !s.has_player) {
+        if (!s.has_player || !s.requests.take(now_ms(), config_.request_rate_per_s, config_.request_burst)) {
             requests_rate_limited_->inc();
             return false;
         }
-        s.request_tokens -= 1.0;
         GameRequest r;
         r.session = s.id;
         r.player_id = s.player_id;
@@ -532,21 +522,11 @@ bool NetServer::handle_game_message(Session& s, std::span<const std::uint8_t> da
         break;
     }
     // Token bucket per client, per message: floods are dropped here, before the simulation.
-    const std::int64_t now = now_ms();
-    if (s.input_refill_ms == 0) {
-        s.input_tokens = config_.input_burst; // a new client starts with a full bucket
-        s.input_refill_ms = now;
-    }
-    s.input_tokens =
-        std::min(config_.input_burst, s.input_tokens + static_cast<double>(now - s.input_refill_ms) *
-                                                           config_.input_rate_per_s / 1000.0);
-    s.input_refill_ms = now;
-    if (s.input_tokens < 1.0 ||
-        !(msg.kind == ClientGameMessage::Kind::Spectate ? s.spectator_joined : s.has_player)) {
+    if (!(msg.kind == ClientGameMessage::Kind::Spectate ? s.spectator_joined : s.has_player) ||
+        !s.inputs.take(now_ms(), config_.input_rate_per_s, config_.input_burst)) {
         inputs_rate_limited_->inc();
         return false;
     }
-    s.input_tokens -= 1.0;
     if (msg.kind == ClientGameMessage::Kind::Spectate) {
         GameRequest r;
         r.type = GameRequest::Type::Spectate;

@@ -17,6 +17,7 @@
 
 #include "metrics/registry.hpp"
 #include "net/http_server.hpp"
+#include "net/rate_limiter.hpp"
 #include "net/rtc_server.hpp"
 #include "net/signaling_message.hpp"
 
@@ -169,10 +170,8 @@ private:
         std::uint32_t max_message_size = 0;
         int events_channel = -1;
         int state_channel = -1;
-        double input_tokens = 0; // input rate limit (token bucket)
-        std::int64_t input_refill_ms = 0;
-        double request_tokens = 0; // chat and scoreboard rate limit (token bucket)
-        std::int64_t request_refill_ms = 0;
+        TokenBucket inputs;   // inputs and spectate controls
+        TokenBucket requests; // chat lines and scoreboard requests
     };
 
     // WsHandler

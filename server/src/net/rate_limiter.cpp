@@ -25,11 +25,6 @@ bool RateLimiter::allow(std::string_view key, std::int64_t now_ms) {
     if (const auto found = buckets_.find(key); found != buckets_.end()) {
         lru_.splice(lru_.begin(), lru_, found->second); // iterators stay valid across splice
         bucket = &*found->second;
-        if (now_ms > bucket->last_ms) {
-            const double refill = static_cast<double>(now_ms - bucket->last_ms) * config_.rate_per_s / 1000.0;
-            bucket->tokens = std::min(config_.burst, bucket->tokens + refill);
-            bucket->last_ms = now_ms;
-        }
     } else {
         if (buckets_.size() >= config_.max_keys) {
             // The least recently used key: a full bucket if it was idle long enough (see header).
@@ -37,13 +32,11 @@ bool RateLimiter::allow(std::string_view key, std::int64_t now_ms) {
             lru_.pop_back();
             ++evictions_;
         }
-        lru_.push_front(Bucket{std::string(key), config_.burst, now_ms});
+        lru_.push_front(Bucket{std::string(key), {}});
         buckets_.emplace(std::string_view(lru_.front().key), lru_.begin());
         bucket = &lru_.front();
     }
-    if (bucket->tokens < 1.0) return false;
-    bucket->tokens -= 1.0;
-    return true;
+    return bucket->bucket.take(now_ms, config_.rate_per_s, config_.burst);
 }
 
 std::string rate_limit_key(std::string_view ip) {

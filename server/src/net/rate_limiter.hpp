@@ -14,6 +14,7 @@
 // full burst: under such a flood the limiter errs towards letting a request through rather than
 // refusing an innocent client. Size max_keys well above the expected number of concurrent clients.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <list>
@@ -22,6 +23,29 @@
 #include <unordered_map>
 
 namespace mgs::net {
+
+/// One token bucket: `burst` tokens, refilled at `rate_per_s`; a new bucket starts full.
+struct TokenBucket {
+    double tokens = -1.0; ///< < 0: not used yet (full)
+    std::int64_t last_ms = 0;
+
+    /// Refills for the time since the last call (an earlier `now_ms` counts as no time), then
+    /// spends one token if there is one. True = allowed.
+    bool take(std::int64_t now_ms, double rate_per_s, double burst) noexcept {
+        if (tokens < 0.0) {
+            tokens = burst;
+            last_ms = now_ms;
+        } else if (now_ms > last_ms) {
+            tokens = std::min(burst, tokens + static_cast<double>(now_ms - last_ms) * rate_per_s / 1000.0);
+            last_ms = now_ms;
+        }
+        if (tokens < 1.0) {
+            return false;
+        }
+        tokens -= 1.0;
+        return true;
+    }
+};
 
 /// Token buckets keyed by an opaque byte string. Not thread-safe: one thread (the network thread)
 /// owns an instance.
@@ -50,8 +74,7 @@ public:
 private:
     struct Bucket {
         std::string key;
-        double tokens;
-        std::int64_t last_ms;
+        TokenBucket bucket;
     };
     using List = std::list<Bucket>; // front = most recently used
 

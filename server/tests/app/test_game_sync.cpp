@@ -2,7 +2,7 @@
 // Welcome, sends inputs on the `state` channel, and decodes the snapshots of its view; its own
 // player moves as its inputs say, and snapshots echo the newest input applied. On the `events`
 // channel it learns its own name and the match state, its chat line comes back to it, and it
-// gets the scoreboard it asked for.
+// gets the scoreboard it asked for. A spectator watches without a player.
 #include "app/game_sync.hpp"
 #include "core/parallel.hpp"
 #include "net/rtc_client.hpp"
@@ -10,9 +10,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <thread>
 
@@ -21,61 +23,190 @@ namespace {
 
 using namespace std::chrono_literals;
 
-TEST(GameSync, ClientMovesItsPlayerAndSeesItInSnapshots) {
-    sim::Rules rules;
-    world::MapParams map; // arena size
-    sim::World world(rules, map, 4);
-    SerialExecutor exec;
+/// A world, a network server on loopback and the game loop on its own thread, as in the server.
+class LiveGame {
+public:
+    explicit LiveGame(const SyncConfig& sync = {}, const std::function<void(net::WorldInfo&)>& info = {})
+        : world_(rules, map, 4), net_(loopback(), registry_) {
+        net::WorldInfo wi;
+        wi.map_seed = map.seed;
+        wi.map_width = map.width;
+        wi.map_height = map.height;
+        if (info) info(wi);
+        net_.set_world_info(wi);
+        net_.attach_game();
+        std::string error;
+        started_ = net_.start(error);
+        EXPECT_TRUE(started_) << error;
+        game_ = std::make_unique<GameSync>(net_, world_, sync);
+    }
+    ~LiveGame() {
+        stop_ = true;
+        if (loop_.joinable()) loop_.join();
+        net_.stop();
+    }
+    LiveGame(const LiveGame&) = delete;
+    LiveGame& operator=(const LiveGame&) = delete;
 
-    metrics::Registry registry;
-    net::NetConfig nc;
-    nc.http.bind_address = "127.0.0.1";
-    nc.http.port = 0;
-    nc.rtc.bind_address = "127.0.0.1";
-    nc.rtc.port = 0;
-    nc.rtc.public_ips = {"127.0.0.1"};
-    net::NetServer net(nc, registry);
-    net::WorldInfo info;
-    info.map_seed = map.seed;
-    info.map_width = map.width;
-    info.map_height = map.height;
-    info.player_speed = rules.speed;
-    info.weapons[2].projectile_speed = rules.weapons[2].projectile_speed;
-    info.weapons[2].magazine = static_cast<std::int16_t>(rules.weapons[2].magazine);
-    net.set_world_info(info);
-    net.attach_game();
-    std::string error;
-    ASSERT_TRUE(net.start(error)) << error;
-    GameSync game(net, world, SyncConfig{});
+    /// Starts the game loop (read the world before this; after it, only through `humans`).
+    void run() {
+        loop_ = std::thread([this] {
+            while (!stop_.load()) {
+                game_->drain();
+                world_.step(exec_);
+                game_->after_tick(exec_);
+                humans = world_.humans();
+                std::this_thread::sleep_for(10ms);
+            }
+        });
+    }
+    [[nodiscard]] bool started() const { return started_; }
+    [[nodiscard]] std::uint16_t http_port() const { return net_.http_port(); }
+    [[nodiscard]] const sim::World& world() const { return world_; }
 
-    // The game loop on its own thread, as in the server.
-    std::atomic<bool> stop{false};
-    std::thread loop([&] {
-        while (!stop.load()) {
-            game.drain();
-            world.step(exec);
-            game.after_tick(exec);
-            std::this_thread::sleep_for(10ms);
+    const sim::Rules rules;
+    const world::MapParams map; // arena size
+    std::atomic<int> humans{-1};
+
+private:
+    static net::NetConfig loopback() {
+        net::NetConfig nc;
+        nc.http.bind_address = "127.0.0.1";
+        nc.http.port = 0;
+        nc.rtc.bind_address = "127.0.0.1";
+        nc.rtc.port = 0;
+        nc.rtc.public_ips = {"127.0.0.1"};
+        return nc;
+    }
+
+    sim::World world_;
+    SerialExecutor exec_;
+    metrics::Registry registry_;
+    net::NetServer net_;
+    std::unique_ptr<GameSync> game_;
+    std::thread loop_;
+    std::atomic<bool> stop_{false};
+    bool started_ = false;
+};
+
+/// Our WebRTC client with both channels, and snapshots decoded against the views it holds.
+class TestClient {
+public:
+    TestClient() : client_(certificate()) {}
+
+    bool join(std::uint16_t port, const std::string& name, bool spectate) {
+        net::RtcClient::Options o;
+        o.http_port = port;
+        o.name = name;
+        o.spectate = spectate;
+        std::string error;
+        const bool ok = client_.signal(o, answer, error);
+        EXPECT_TRUE(ok) << error;
+        return ok;
+    }
+
+    /// Runs the connection for a moment; calls on_message for every verified envelope and
+    /// decodes snapshots (on_snapshot gets the decoded view).
+    void pump(
+        const std::function<void(const proto::Envelope&)>& on_message,
+        const std::function<void(const proto::Snapshot&, const std::vector<sync::ViewEntry>&)>& on_snapshot) {
+        rtc::SctpStack::advance(client_.now_us());
+        client_.drive();
+        rtc::ConnectionEvent e;
+        while (client_.poll_event(e)) {
+            if (e.type == rtc::ConnectionEvent::Type::Connected) {
+                rtc::ChannelOptions opts;
+                opts.label = "events";
+                events = client_.open_channel(opts);
+            } else if (e.type == rtc::ConnectionEvent::Type::ChannelOpen &&
+                       client_.connection()->channel_label(e.channel) == "state") {
+                state = e.channel;
+            } else if (e.type == rtc::ConnectionEvent::Type::Message) {
+                flatbuffers::Verifier v(e.data.data(), e.data.size());
+                ASSERT_TRUE(proto::VerifyEnvelopeBuffer(v));
+                const proto::Envelope* env = proto::GetEnvelope(e.data.data());
+                if (const auto* w = env->message_as_Welcome()) {
+                    welcome_player = w->player_id();
+                }
+                if (const auto* snap = env->message_as_Snapshot()) {
+                    decode(*snap, on_snapshot);
+                } else {
+                    on_message(*env);
+                }
+            }
         }
-    });
+    }
 
-    auto cert = [] {
-        std::string e;
-        return rtc::DtlsCertificate::generate(e);
-    }();
-    net::RtcClient client(cert);
-    net::RtcClient::Options o;
-    o.http_port = net.http_port();
-    o.name = "mover";
+    /// Sends a finished envelope on a channel.
+    void send(int channel, const flatbuffers::FlatBufferBuilder& b) {
+        ASSERT_GE(channel, 0);
+        client_.send(static_cast<std::uint16_t>(channel), {b.GetBufferPointer(), b.GetSize()});
+    }
+
     net::RtcClient::Answer answer;
-    ASSERT_TRUE(client.signal(o, answer, error)) << error;
-
     int events = -1;
     int state = -1;
-    bool welcomed = false;
     std::uint32_t welcome_player = 0;
-    std::map<std::uint32_t, std::vector<sync::ViewEntry>> held;
-    std::uint32_t newest = 0;
+    std::uint32_t newest = 0; ///< newest snapshot decoded (what to acknowledge)
+    int decoded = 0;
+    int deltas = 0; ///< snapshots encoded against an acknowledged one
+
+private:
+    static std::shared_ptr<const rtc::DtlsCertificate> certificate() {
+        std::string e;
+        return rtc::DtlsCertificate::generate(e);
+    }
+
+    void decode(
+        const proto::Snapshot& snap,
+        const std::function<void(const proto::Snapshot&, const std::vector<sync::ViewEntry>&)>& on_snapshot) {
+        ASSERT_NE(snap.header(), nullptr);
+        ASSERT_NE(snap.data(), nullptr);
+        std::span<const sync::ViewEntry> base;
+        if (snap.header()->baseline() != 0) {
+            auto it = held_.find(snap.header()->baseline());
+            if (it == held_.end()) return; // its baseline was lost: wait for the next one
+            base = it->second;
+        }
+        sync::BitReader r({snap.data()->data(), snap.data()->size()});
+        std::vector<sync::ViewEntry> view;
+        ASSERT_TRUE(sync::decode_delta(base, r, view));
+        newest = std::max(newest, snap.header()->id());
+        deltas += snap.header()->baseline() != 0 ? 1 : 0;
+        ++decoded;
+        on_snapshot(snap, view);
+        held_[snap.header()->id()] = std::move(view);
+    }
+
+    net::RtcClient client_;
+    std::map<std::uint32_t, std::vector<sync::ViewEntry>> held_;
+};
+
+/// Quantised position of a live player in a view, or {0, 0}.
+std::array<std::uint32_t, 2> alive_position(const std::vector<sync::ViewEntry>& view, std::uint32_t player) {
+    for (const auto& e : view) {
+        if (e.entity.kind == sync::EntityKind::Player && e.entity.f[sync::kPlayerId] == player &&
+            (e.entity.f[sync::kPlayerStatus] & sync::kStatusAlive) != 0) {
+            return {e.entity.f[sync::kPlayerX], e.entity.f[sync::kPlayerY]};
+        }
+    }
+    return {0, 0};
+}
+
+TEST(GameSync, ClientMovesItsPlayerAndSeesItInSnapshots) {
+    LiveGame game({}, [](net::WorldInfo& info) {
+        const sim::Rules rules;
+        info.player_speed = rules.speed;
+        info.weapons[2].projectile_speed = rules.weapons[2].projectile_speed;
+        info.weapons[2].magazine = static_cast<std::int16_t>(rules.weapons[2].magazine);
+    });
+    ASSERT_TRUE(game.started());
+    game.run();
+    TestClient client;
+    ASSERT_TRUE(client.join(game.http_port(), "mover", false));
+    const std::uint32_t me = client.answer.player_id;
+
+    bool welcomed = false;
     std::uint32_t last_input_echo = 0;
     // Own position (quantised x, y) in the first and the latest snapshot that show it alive.
     std::array<std::uint32_t, 2> first{};
@@ -85,137 +216,94 @@ TEST(GameSync, ClientMovesItsPlayerAndSeesItInSnapshots) {
         return first[0] != 0 && (d(first[0], latest[0]) >= 80 || d(first[1], latest[1]) >= 80); // 10 wu
     };
     std::uint32_t seq = 0;
-    int decoded = 0;
     bool own_name = false;
     bool match_state = false;
     bool chat_back = false;
     bool scoreboard = false;
     bool asked = false;
-    const auto own_pos = [&](const std::vector<sync::ViewEntry>& view) -> std::array<std::uint32_t, 2> {
-        for (const auto& e : view) {
-            // Only once it is alive: a player that just joined may wait for its spawn.
-            if (e.entity.kind == sync::EntityKind::Player &&
-                e.entity.f[sync::kPlayerId] == answer.player_id &&
-                (e.entity.f[sync::kPlayerStatus] & sync::kStatusAlive) != 0) {
-                return {e.entity.f[sync::kPlayerX], e.entity.f[sync::kPlayerY]};
+    const auto on_message = [&](const proto::Envelope& env) {
+        if (const auto* w = env.message_as_Welcome()) {
+            welcomed = true;
+            EXPECT_EQ(w->map_width(), game.map.width);
+            EXPECT_EQ(w->player_speed(), game.rules.speed);
+            ASSERT_NE(w->weapons(), nullptr);
+            ASSERT_EQ(w->weapons()->size(), 5u);
+            EXPECT_EQ(w->weapons()->Get(2)->projectile_speed(), game.rules.weapons[2].projectile_speed);
+            EXPECT_EQ(w->weapons()->Get(2)->magazine(), game.rules.weapons[2].magazine);
+        } else if (const auto* ev = env.message_as_Events()) {
+            if (ev->match() != nullptr) {
+                match_state = true;
+                EXPECT_EQ(ev->match()->mode(), static_cast<std::uint8_t>(game.rules.mode));
             }
+            if (ev->players() != nullptr) {
+                for (const auto* p : *ev->players()) {
+                    if (p->id() == me) {
+                        own_name = true;
+                        EXPECT_EQ(p->name()->str(), "mover");
+                        EXPECT_FALSE(p->bot());
+                    }
+                }
+            }
+        } else if (const auto* chat = env.message_as_Chat()) {
+            EXPECT_EQ(chat->from(), me);
+            EXPECT_EQ(chat->text()->str(), "hello\u00e9 all"); // control character became a space, trimmed
+            chat_back = true;
+        } else if (const auto* board = env.message_as_Scoreboard()) {
+            ASSERT_NE(board->rows(), nullptr);
+            EXPECT_EQ(board->players(), 4u); // bots make room: 3 bots and us
+            bool self = false;
+            for (const auto* row : *board->rows()) {
+                self = self || (row->player() == me && (row->rank_flags() & 1) != 0);
+            }
+            EXPECT_TRUE(self);
+            scoreboard = true;
         }
-        return {0, 0};
+    };
+    const auto on_snapshot = [&](const proto::Snapshot& snap, const std::vector<sync::ViewEntry>& view) {
+        const auto pos = alive_position(view, me); // a player that just joined may wait for its spawn
+        if (pos[0] != 0) {
+            first = first[0] == 0 ? pos : first;
+            latest = pos;
+        }
+        last_input_echo = snap.header()->last_input();
     };
     const auto end = std::chrono::steady_clock::now() + 20s;
     auto next_input = std::chrono::steady_clock::now();
-    // Until the player has walked 10 wu (or the time is up).
-    while (std::chrono::steady_clock::now() < end && (decoded < 30 || !welcomed || !moved() || !own_name ||
-                                                      !match_state || !chat_back || !scoreboard)) {
-        rtc::SctpStack::advance(client.now_us());
-        client.drive();
-        rtc::ConnectionEvent e;
-        while (client.poll_event(e)) {
-            if (e.type == rtc::ConnectionEvent::Type::Connected) {
-                rtc::ChannelOptions opts;
-                opts.label = "events";
-                events = client.open_channel(opts);
-            } else if (e.type == rtc::ConnectionEvent::Type::ChannelOpen &&
-                       client.connection()->channel_label(e.channel) == "state") {
-                state = e.channel;
-            } else if (e.type == rtc::ConnectionEvent::Type::Message) {
-                flatbuffers::Verifier v(e.data.data(), e.data.size());
-                ASSERT_TRUE(proto::VerifyEnvelopeBuffer(v));
-                const proto::Envelope* env = proto::GetEnvelope(e.data.data());
-                if (const auto* w = env->message_as_Welcome()) {
-                    welcomed = true;
-                    welcome_player = w->player_id();
-                    EXPECT_EQ(w->map_width(), map.width);
-                    EXPECT_EQ(w->player_speed(), rules.speed);
-                    ASSERT_NE(w->weapons(), nullptr);
-                    ASSERT_EQ(w->weapons()->size(), 5u);
-                    EXPECT_EQ(w->weapons()->Get(2)->projectile_speed(), rules.weapons[2].projectile_speed);
-                    EXPECT_EQ(w->weapons()->Get(2)->magazine(), rules.weapons[2].magazine);
-                } else if (const auto* ev = env->message_as_Events()) {
-                    if (ev->match() != nullptr) {
-                        match_state = true;
-                        EXPECT_EQ(ev->match()->mode(), static_cast<std::uint8_t>(rules.mode));
-                    }
-                    if (ev->players() != nullptr) {
-                        for (const auto* p : *ev->players()) {
-                            if (p->id() == answer.player_id) {
-                                own_name = true;
-                                EXPECT_EQ(p->name()->str(), "mover");
-                                EXPECT_FALSE(p->bot());
-                            }
-                        }
-                    }
-                } else if (const auto* chat = env->message_as_Chat()) {
-                    EXPECT_EQ(chat->from(), answer.player_id);
-                    EXPECT_EQ(chat->text()->str(),
-                              "hello\u00e9 all"); // control character became a space, trimmed
-                    chat_back = true;
-                } else if (const auto* board = env->message_as_Scoreboard()) {
-                    ASSERT_NE(board->rows(), nullptr);
-                    EXPECT_EQ(board->players(), 4u); // bots make room: 3 bots and us
-                    bool self = false;
-                    for (const auto* row : *board->rows()) {
-                        self = self || (row->player() == answer.player_id && (row->rank_flags() & 1) != 0);
-                    }
-                    EXPECT_TRUE(self);
-                    scoreboard = true;
-                } else if (const auto* snap = env->message_as_Snapshot()) {
-                    ASSERT_NE(snap->header(), nullptr);
-                    std::span<const sync::ViewEntry> base;
-                    if (snap->header()->baseline() != 0) {
-                        auto it = held.find(snap->header()->baseline());
-                        if (it == held.end()) continue;
-                        base = it->second;
-                    }
-                    ASSERT_NE(snap->data(), nullptr);
-                    sync::BitReader r({snap->data()->data(), snap->data()->size()});
-                    std::vector<sync::ViewEntry> view;
-                    ASSERT_TRUE(sync::decode_delta(base, r, view));
-                    const auto pos = own_pos(view);
-                    if (pos[0] != 0) {
-                        first = first[0] == 0 ? pos : first;
-                        latest = pos;
-                    }
-                    newest = std::max(newest, snap->header()->id());
-                    last_input_echo = snap->header()->last_input();
-                    held[snap->header()->id()] = std::move(view);
-                    ++decoded;
-                }
-            }
-        }
-        if (welcomed && events >= 0 && !asked) {
+    // Until the player has walked 10 wu and everything arrived (or the time is up).
+    while (std::chrono::steady_clock::now() < end &&
+           (client.decoded < 30 || !welcomed || !moved() || !own_name || !match_state || !chat_back ||
+            !scoreboard)) {
+        client.pump(on_message, on_snapshot);
+        if (welcomed && client.events >= 0 && !asked) {
             asked = true;
             flatbuffers::FlatBufferBuilder b;
             const auto chat = proto::CreateChatSend(b, b.CreateString("  hello\u00e9\nall  "), false);
             b.Finish(proto::CreateEnvelope(b, proto::Message::ChatSend, chat.Union()));
-            client.send(static_cast<std::uint16_t>(events), {b.GetBufferPointer(), b.GetSize()});
+            client.send(client.events, b);
             flatbuffers::FlatBufferBuilder q;
             q.Finish(proto::CreateEnvelope(q, proto::Message::ScoreboardRequest,
                                            proto::CreateScoreboardRequest(q, 10).Union()));
-            client.send(static_cast<std::uint16_t>(events), {q.GetBufferPointer(), q.GetSize()});
+            client.send(client.events, q);
         }
-        if (state >= 0 && std::chrono::steady_clock::now() >= next_input) {
+        if (client.state >= 0 && std::chrono::steady_clock::now() >= next_input) {
             // Walk, turning a quarter every half second (a wall may block one way), acknowledging
             // the newest snapshot.
             static constexpr std::array<std::array<std::int8_t, 2>, 4> kDirs{
                 {{1, 0}, {0, -1}, {-1, 0}, {0, 1}}};
             const auto& dir = kDirs[(seq / 25) % 4];
             flatbuffers::FlatBufferBuilder b;
-            const auto in =
-                proto::CreateInput(b, ++seq, 0, dir[0], dir[1], 0.0f, proto::InputButtons::NONE, -1, newest);
+            const auto in = proto::CreateInput(b, ++seq, 0, dir[0], dir[1], 0.0f, proto::InputButtons::NONE,
+                                               -1, client.newest);
             b.Finish(proto::CreateEnvelope(b, proto::Message::Input, in.Union()));
-            client.send(static_cast<std::uint16_t>(state), {b.GetBufferPointer(), b.GetSize()});
+            client.send(client.state, b);
             next_input += 20ms;
         }
         std::this_thread::sleep_for(1ms);
     }
-    stop = true;
-    loop.join();
-    net.stop();
-
     EXPECT_TRUE(welcomed);
-    EXPECT_EQ(welcome_player, answer.player_id);
-    EXPECT_GE(decoded, 30);
+    EXPECT_EQ(client.welcome_player, me);
+    EXPECT_GE(client.decoded, 30);
+    EXPECT_GT(client.deltas, 0);
     ASSERT_NE(first[0], 0u) << "own player never seen alive";
     EXPECT_TRUE(moved()) << "the player did not move; inputs sent " << seq << ", echoed " << last_input_echo;
     EXPECT_GT(last_input_echo, 0u);
@@ -226,134 +314,46 @@ TEST(GameSync, ClientMovesItsPlayerAndSeesItInSnapshots) {
     EXPECT_TRUE(scoreboard);
 }
 
-} // namespace
-} // namespace mgs::app
-
-namespace mgs::app {
-namespace {
-
 // A spectator has no player: it gets snapshots around its camera, and following a player moves
 // the view with that player.
 TEST(GameSync, SpectatorFollowsAPlayerWithoutJoiningTheWorld) {
-    sim::Rules rules;
-    world::MapParams map;
-    sim::World world(rules, map, 4);
-    SerialExecutor exec;
-    metrics::Registry registry;
-    net::NetConfig nc;
-    nc.http.bind_address = "127.0.0.1";
-    nc.http.port = 0;
-    nc.rtc.bind_address = "127.0.0.1";
-    nc.rtc.port = 0;
-    nc.rtc.public_ips = {"127.0.0.1"};
-    net::NetServer net(nc, registry);
-    net.attach_game();
-    std::string error;
-    ASSERT_TRUE(net.start(error)) << error;
     SyncConfig sc;
     sc.view.half_width = 150.0f; // a small view: what it holds depends on where it looks
     sc.view.half_height = 150.0f;
     sc.view.hysteresis = 0.0f;
-    GameSync game(net, world, sc);
+    LiveGame game(sc);
+    ASSERT_TRUE(game.started());
     // The first bot (read before the game loop runs).
-    std::uint32_t first_bot = 0;
-    while (first_bot < world.players().size() && world.players().in_use[first_bot] == 0) ++first_bot;
-    ASSERT_LT(first_bot, world.players().size());
-    std::atomic<bool> stop{false};
-    std::atomic<int> humans{-1};
-    std::thread loop([&] {
-        while (!stop.load()) {
-            game.drain();
-            world.step(exec);
-            game.after_tick(exec);
-            humans = world.humans();
-            std::this_thread::sleep_for(10ms);
-        }
-    });
-    auto cert = [] {
-        std::string e;
-        return rtc::DtlsCertificate::generate(e);
-    }();
-    net::RtcClient client(cert);
-    net::RtcClient::Options o;
-    o.http_port = net.http_port();
-    o.name = "watcher";
-    o.spectate = true;
-    net::RtcClient::Answer answer;
-    ASSERT_TRUE(client.signal(o, answer, error)) << error;
+    std::uint32_t bot = 0;
+    while (bot < game.world().players().size() && game.world().players().in_use[bot] == 0) ++bot;
+    ASSERT_LT(bot, game.world().players().size());
+    game.run();
+    TestClient client;
+    ASSERT_TRUE(client.join(game.http_port(), "watcher", true));
 
-    int events = -1;
-    int state = -1;
-    std::uint32_t welcome_player = 0;
-    std::map<std::uint32_t, std::vector<sync::ViewEntry>> held;
-    std::uint32_t newest = 0;
-    std::uint32_t follow = sim::kNoPlayer;
-    int snapshots_with_target = 0;
-    int deltas = 0; // snapshots encoded against an acknowledged one
+    int snapshots_with_bot = 0;
     const auto end = std::chrono::steady_clock::now() + 20s;
     auto next_control = std::chrono::steady_clock::now();
-    while (std::chrono::steady_clock::now() < end && snapshots_with_target < 10) {
-        rtc::SctpStack::advance(client.now_us());
-        client.drive();
-        rtc::ConnectionEvent e;
-        while (client.poll_event(e)) {
-            if (e.type == rtc::ConnectionEvent::Type::Connected) {
-                rtc::ChannelOptions opts;
-                opts.label = "events";
-                events = client.open_channel(opts);
-            } else if (e.type == rtc::ConnectionEvent::Type::ChannelOpen &&
-                       client.connection()->channel_label(e.channel) == "state") {
-                state = e.channel;
-            } else if (e.type == rtc::ConnectionEvent::Type::Message) {
-                flatbuffers::Verifier v(e.data.data(), e.data.size());
-                ASSERT_TRUE(proto::VerifyEnvelopeBuffer(v));
-                const proto::Envelope* env = proto::GetEnvelope(e.data.data());
-                if (const auto* w = env->message_as_Welcome()) {
-                    welcome_player = w->player_id();
-                } else if (const auto* snap = env->message_as_Snapshot()) {
-                    std::span<const sync::ViewEntry> base;
-                    if (snap->header()->baseline() != 0) {
-                        auto it = held.find(snap->header()->baseline());
-                        if (it == held.end()) continue;
-                        base = it->second;
-                    }
-                    sync::BitReader r({snap->data()->data(), snap->data()->size()});
-                    std::vector<sync::ViewEntry> view;
-                    ASSERT_TRUE(sync::decode_delta(base, r, view));
-                    newest = std::max(newest, snap->header()->id());
-                    deltas += snap->header()->baseline() != 0 ? 1 : 0;
-                    const bool sees = std::any_of(view.begin(), view.end(), [&](const sync::ViewEntry& ve) {
-                        return ve.entity.kind == sync::EntityKind::Player &&
-                               ve.entity.f[sync::kPlayerId] == follow &&
-                               (ve.entity.f[sync::kPlayerStatus] & sync::kStatusAlive) != 0;
+    while (std::chrono::steady_clock::now() < end && snapshots_with_bot < 10) {
+        client.pump([](const proto::Envelope&) {},
+                    [&](const proto::Snapshot&, const std::vector<sync::ViewEntry>& view) {
+                        snapshots_with_bot += alive_position(view, bot)[0] != 0 ? 1 : 0;
                     });
-                    if (follow != sim::kNoPlayer && sees) {
-                        ++snapshots_with_target;
-                    }
-                    held[snap->header()->id()] = std::move(view);
-                }
-            }
-        }
-        // Follow the first bot, acknowledging the newest snapshot.
-        if (state >= 0 && std::chrono::steady_clock::now() >= next_control) {
-            follow = first_bot;
+        // Follow the bot, acknowledging the newest snapshot.
+        if (client.state >= 0 && std::chrono::steady_clock::now() >= next_control) {
             flatbuffers::FlatBufferBuilder b;
-            b.Finish(
-                proto::CreateEnvelope(b, proto::Message::SpectateControl,
-                                      proto::CreateSpectateControl(b, follow, 0.0f, 0.0f, newest).Union()));
-            client.send(static_cast<std::uint16_t>(state), {b.GetBufferPointer(), b.GetSize()});
+            b.Finish(proto::CreateEnvelope(
+                b, proto::Message::SpectateControl,
+                proto::CreateSpectateControl(b, bot, 0.0f, 0.0f, client.newest).Union()));
+            client.send(client.state, b);
             next_control += 100ms;
         }
         std::this_thread::sleep_for(1ms);
     }
-    stop = true;
-    loop.join();
-    net.stop();
-    EXPECT_EQ(welcome_player, 0xFFFFFFFFu);
-    EXPECT_EQ(humans.load(), 0); // no player was made
-    EXPECT_GE(snapshots_with_target, 10) << "following player " << follow;
-    EXPECT_GT(deltas, 0); // the acknowledgements reached the server
-    (void)events;
+    EXPECT_EQ(client.welcome_player, 0xFFFFFFFFu);
+    EXPECT_EQ(game.humans.load(), 0); // no player was made
+    EXPECT_GE(snapshots_with_bot, 10) << "following player " << bot;
+    EXPECT_GT(client.deltas, 0); // the acknowledgements reached the server
 }
 
 } // namespace
