@@ -1,6 +1,6 @@
 # The two commands of the README: `make run` and `make test`. Both install what is missing
 # (tools/setup.sh), build, and are quiet when nothing needs doing.
-.PHONY: all setup build build-asan run test bench fuzz format lint clean
+.PHONY: all setup build build-asan run test golden bench fuzz format lint clean
 
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
@@ -30,6 +30,12 @@ run: build
 test: build build-asan
 	@tools/setup.sh test
 	@tools/test.sh
+
+# Rewrites the golden vectors of proto/testdata after an intended wire format change: the server's
+# messages (tools/golden) and the client's (client/test/golden_client.test.ts). Commit the result.
+golden: build
+	@build/bin/mgs-golden --write proto/testdata
+	@cd client && npm run --silent golden >/dev/null && echo "client: wrote proto/testdata/client_messages.json"
 
 # libFuzzer targets for every network parser, 15 s each (FUZZ_SECONDS=600 make fuzz for longer).
 fuzz: setup

@@ -10,13 +10,14 @@ need=(cmake ninja-build g++ pkg-config curl python3
       libssl-dev zlib1g-dev libusrsctp-dev libboost-dev)
 
 # What `make test` needs beyond the build: clang and its libFuzzer runtime (fuzz targets), Chromium
-# (interop with a browser's WebRTC stack) and Node.js with npm (the interop scripts).
+# (interop with a browser's WebRTC stack) and Node.js with npm (the client's tests, the interop
+# scripts).
 if [ "${1:-}" = "test" ]; then
     need+=(clang libclang-rt-14-dev chromium)
     # Node.js >= 20 with npm (playwright-core needs 20; Debian 12's nodejs is 18, so it is not
     # installed from apt here).
     if ! command -v npm >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" -lt 20 ]; then
-        echo "setup: Node.js >= 20 with npm is needed for the interop tests (server/tests/interop)" >&2
+        echo "setup: Node.js >= 20 with npm is needed for the tests (client/, server/tests/interop)" >&2
         exit 1
     fi
 fi
@@ -37,12 +38,20 @@ if [ ${#missing[@]} -gt 0 ]; then
     $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# The interop scripts' npm packages (exact versions from the committed package-lock.json).
-if [ "${1:-}" = "test" ]; then
-    dir=server/tests/interop
-    cd "$(dirname "$0")/.."
-    if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
-        echo "setup: npm ci in $dir"
-        (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+# npm packages, exact versions from each committed package-lock.json: the browser client's
+# (client/: its tests run in `make test`; `make run` will build it once the UI lands) and, for the
+# tests, the interop scripts'. Without Node.js >= 20 a plain setup skips the client (nothing in
+# `make run` uses it yet); `setup.sh test` has already insisted on Node.js above.
+npm_ci() { # dir
+    if [ ! -d "$1/node_modules" ] || [ "$1/package-lock.json" -nt "$1/node_modules/.package-lock.json" ]; then
+        echo "setup: npm ci in $1"
+        (cd "$1" && npm ci --no-audit --no-fund --loglevel=error)
     fi
+}
+cd "$(dirname "$0")/.."
+if [ "${1:-}" = "test" ]; then
+    npm_ci server/tests/interop
+    npm_ci client
+elif command -v npm >/dev/null && [ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" -ge 20 ]; then
+    npm_ci client
 fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: the Release build's ctest, the ASan+UBSan Debug build's ctest, and the check
-# that Release and Debug builds compute the same state hash. Ends with one summary line.
+# Runs every test: the Release build's ctest, the ASan+UBSan Debug build's ctest, the TypeScript
+# client's checks (typecheck, lint, vitest), the check that Release and Debug builds compute the
+# same state hash, and the fuzz targets. Ends with one summary line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,6 +31,39 @@ echo "== release: ctest"
 run_ctest release
 echo "== asan (Debug, ASan+UBSan): ctest"
 run_ctest asan
+
+# The client (client/): typecheck and lint count one check each, vitest each of its tests.
+run_client() {
+    local log json counts step p f
+    log=$(mktemp)
+    json=$(mktemp)
+    for step in typecheck lint; do # each runs `npm run gen` first (FlatBuffers TypeScript from proto/)
+        if (cd client && npm run --silent "$step") >"$log" 2>&1; then
+            echo "   $step: ok"; passed=$((passed + 1))
+        else
+            tail -40 "$log"; echo "   $step: FAILED"; failed=$((failed + 1)); failures+=("client $step")
+        fi
+    done
+    (cd client && NO_COLOR=1 npm run --silent test -- --reporter=default --reporter=json --outputFile="$json") >"$log" 2>&1
+    local rc=$?
+    # "<passed> <failed>"; a test file that failed to load counts as one failure.
+    counts=$(node -e '
+        const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+        const broken = r.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+        console.log(r.numPassedTests, r.numFailedTests + broken);' "$json" 2>/dev/null)
+    if [ -z "$counts" ]; then
+        tail -40 "$log"; failed=$((failed + 1)); failures+=("client vitest did not run")
+    else
+        read -r p f <<<"$counts"
+        [ "$rc" -eq 0 ] || [ "$f" -gt 0 ] || f=1 # vitest failed without a failed test
+        grep -E '^\s*(Test Files|Tests) ' "$log" | sed 's/^ */   vitest: /'
+        [ "$f" -eq 0 ] || { grep -E 'FAIL|AssertionError|Error:' "$log" | head -40; failures+=("client vitest: $f failed"); }
+        passed=$((passed + p)); failed=$((failed + f))
+    fi
+    rm -f "$log" "$json"
+}
+echo "== client: typecheck, lint, vitest"
+run_client
 
 echo "== determinism across builds: Release vs Debug state hash"
 for preset in arena default; do
