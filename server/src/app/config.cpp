@@ -278,8 +278,9 @@ std::vector<Key> build_keys() {
     t.add("sync.snapshot_budget_bytes", MGS_FIELD(snapshot_budget_bytes), 300, 1060,
           "bytes of entity updates and effects in one snapshot message (the whole message stays under "
           "1150 bytes); entities that do not fit are sent in later snapshots by priority");
-    t.add("sync.max_effects", MGS_FIELD(max_effects), 0, 64,
-          "effects (shots, impacts, damage numbers...) in one snapshot message, nearest first");
+    t.add("sync.max_effects", MGS_FIELD(max_effects), 0, 32,
+          "effects (damage numbers, deaths, wall impacts, pickups, walls, flags) in one snapshot "
+          "message, nearest first");
 
     t.add("match.mode", MGS_FIELD(rules.mode), 0, 0,
           "game mode: ctf = capture the flag, tdm = team deathmatch, ffa = free-for-all");

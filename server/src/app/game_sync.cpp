@@ -222,6 +222,7 @@ Vec2 GameSync::view_center(const Client& c) const noexcept {
 }
 
 void GameSync::drain() {
+    ++drains_;
     net::GameRequest r;
     while (net_.poll_request(r)) {
         switch (r.type) {
@@ -239,6 +240,17 @@ void GameSync::drain() {
                 c->needs_match = true;
                 c->known.clear();
                 c->acked = 0;
+                c->last_input = 0; // a reloaded page numbers its inputs from 1 again
+            }
+            break;
+        case net::GameRequest::Type::Offline:
+            if (Client* c = client_of(r.session)) {
+                c->ready = false;
+                if (!c->spectator) {
+                    sim::Input idle;
+                    idle.aim = world_.players().aim[c->player.index];
+                    world_.set_input(c->player, idle); // no walking or firing while away
+                }
             }
             break;
         case net::GameRequest::Type::Input: {
@@ -255,6 +267,16 @@ void GameSync::drain() {
                 in.aim = r.aim;
                 in.buttons = r.buttons;
                 in.weapon_slot = r.weapon_slot;
+                if (c->input_drain == drains_) {
+                    // Several inputs before one tick: the newest moves and aims, but a press in
+                    // any of them counts (a click must not vanish between two ticks).
+                    in.buttons |= c->pending.buttons;
+                    if (in.weapon_slot < 0) {
+                        in.weapon_slot = c->pending.weapon_slot;
+                    }
+                }
+                c->pending = in;
+                c->input_drain = drains_;
                 world_.set_input(c->player, in);
                 c->last_input = r.seq;
             }
@@ -291,10 +313,11 @@ flatbuffers::Offset<proto::MatchState> GameSync::match_state(flatbuffers::FlatBu
     const auto left_ms = static_cast<std::uint32_t>(static_cast<std::uint64_t>(left_ticks) * 1000u /
                                                     static_cast<std::uint64_t>(std::max(1, config_.tick_hz)));
     const auto& flags = world_.flags();
-    return proto::CreateMatchState(
-        fb, m.number, static_cast<std::uint8_t>(m.phase), static_cast<std::uint8_t>(world_.rules().mode),
-        left_ms, m.team_score[0], m.team_score[1], team_code(m.winner), m.best_player,
-        static_cast<std::uint8_t>(flags[0].state), static_cast<std::uint8_t>(flags[1].state));
+    return proto::CreateMatchState(fb, m.number, static_cast<std::uint8_t>(m.phase),
+                                   static_cast<std::uint8_t>(world_.rules().mode), left_ms, m.team_score[0],
+                                   m.team_score[1], team_code(m.winner), m.best_player,
+                                   static_cast<std::uint8_t>(flags[0].state),
+                                   static_cast<std::uint8_t>(flags[1].state), world_.map().seed);
 }
 
 void GameSync::build_global_events(bool match_changed) {
@@ -380,20 +403,22 @@ void GameSync::build_client_events(Client& c, bool match_changed) {
     std::array<flatbuffers::Offset<proto::PlayerInfo>, 64> infos{};
     std::size_t n = 0;
     std::size_t bytes = 64;
+    std::size_t left = 0; // names that did not fit stay queued for the next snapshot
     for (const std::uint32_t slot : c.infos) {
-        if (knows(c, slot)) {
-            continue; // listed twice
+        if (knows(c, slot) || slot >= p.size() || p.in_use[slot] == 0) {
+            continue; // listed twice, or gone
         }
         const std::string& name = p.name[slot];
         if (n == infos.size() || bytes + kPlayerInfoBytes + name.size() > kEventsBudget) {
-            break; // the rest next time
+            c.infos[left++] = slot;
+            continue;
         }
         bytes += kPlayerInfoBytes + name.size();
         infos[n++] = proto::CreatePlayerInfo(fb, slot, fb.CreateString(name), team_code(p.team[slot]),
                                              p.is_bot[slot] != 0);
         set_known(c, slot, true);
     }
-    c.infos.clear();
+    c.infos.resize(left);
     const auto players = fb.CreateVector(infos.data(), n);
     const auto ms = match ? match_state(fb) : 0;
     proto::EventsBuilder eb(fb);

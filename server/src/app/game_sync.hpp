@@ -52,7 +52,9 @@ void encode_snapshot_message(flatbuffers::FlatBufferBuilder& fb, const SnapshotF
 
 class GameSync {
 public:
-    static constexpr int kMaxEffects = 64;
+    /// Effects per snapshot at most: 32 x 12 bytes leave the delta at least 676 of the 1060-byte
+    /// budget, room for the records of a whole view leaving at once (1024 x 4 bits).
+    static constexpr int kMaxEffects = 32;
     /// Global events per Events message (12 bytes each: the message stays well under 1200).
     static constexpr std::size_t kGlobalsPerMessage = 48;
     /// Rows of a scoreboard (16 bytes each).
@@ -81,6 +83,8 @@ private:
         Vec2 camera{}; // spectators: where they look unless following
         std::uint32_t follow = sim::kNoPlayer;
         std::uint32_t last_input = 0;
+        sim::Input pending{};          // the input set in the current drain
+        std::uint64_t input_drain = 0; // the drain that set it
         std::uint32_t acked = 0;
         bool ready = false;      // reliable channel open: events may be sent
         bool needs_match = true; // next Events message carries the match state
@@ -121,6 +125,7 @@ private:
     sync::Frame frame_;
     sync::EventLog log_;
     std::uint64_t snapshots_sent_ = 0;
+    std::uint64_t drains_ = 0;
     std::vector<std::unique_ptr<Client>> clients_;
     std::unordered_map<std::uint32_t, std::size_t> by_session_;
     // The match as last announced: a change sends MatchState to everyone.

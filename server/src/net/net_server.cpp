@@ -153,6 +153,10 @@ void NetServer::on_message(const std::shared_ptr<WsSession>& ws, std::string_vie
         if (handle_game_message(s, {p, data.size()}, reply) && !reply.empty()) {
             ws->send_binary(std::move(reply));
         }
+        if (s.violations > config_.max_violations) {
+            spdlog::info("client {} dropped after {} malformed messages", s.name, s.violations);
+            ws->close(1008, "malformed messages");
+        }
         return;
     }
     auto parsed = parse_client_message(data, config_.http.ws_max_message_bytes);
@@ -216,6 +220,9 @@ void NetServer::handle_join(const std::shared_ptr<WsSession>& ws, JoinRequest& j
         fresh.name = join.name;
         fresh.team = static_cast<std::int8_t>(join.team == "red" ? 0 : join.team == "blue" ? 1 : -1);
         fresh.spectator = join.spectate;
+        if (fresh.spectator) {
+            fresh.player_id = 0xFFFFFFFFu; // no player (as in the Welcome)
+        }
         by_token_[fresh.token] = id;
         s = &sessions_.emplace(id, std::move(fresh)).first->second;
     }
@@ -437,6 +444,14 @@ void NetServer::go_offline(Session& s) {
     }
     s.online = false;
     s.offline_since_ms = std::max<std::int64_t>(1, now_ms());
+    if ((s.has_player || s.spectator_joined) && game_attached_.load()) {
+        // The player stands still (and holds no button) until it comes back or its grace ends.
+        GameRequest r;
+        r.type = GameRequest::Type::Offline;
+        r.session = s.id;
+        r.player_id = s.player_id;
+        (void)requests_.push(r);
+    }
 }
 
 void NetServer::end_session(std::uint32_t id, bool tell_game) {
@@ -495,7 +510,11 @@ bool NetServer::handle_game_message(Session& s, std::span<const std::uint8_t> da
     case ClientGameMessage::Kind::Chat:
     case ClientGameMessage::Kind::ScoreboardRequest: {
         // Their own token bucket: a chat flood cannot starve inputs, nor the reverse.
-        if (!s.has_player || !s.requests.take(now_ms(), config_.request_rate_per_s, config_.request_burst)) {
+        if (!(s.has_player || s.spectator_joined)) {
+            messages_dropped_->inc(); // not in the game (yet)
+            return false;
+        }
+        if (!s.requests.take(now_ms(), config_.request_rate_per_s, config_.request_burst)) {
             requests_rate_limited_->inc();
             return false;
         }
@@ -522,8 +541,11 @@ bool NetServer::handle_game_message(Session& s, std::span<const std::uint8_t> da
         break;
     }
     // Token bucket per client, per message: floods are dropped here, before the simulation.
-    if (!(msg.kind == ClientGameMessage::Kind::Spectate ? s.spectator_joined : s.has_player) ||
-        !s.inputs.take(now_ms(), config_.input_rate_per_s, config_.input_burst)) {
+    if (!(msg.kind == ClientGameMessage::Kind::Spectate ? s.spectator_joined : s.has_player)) {
+        messages_dropped_->inc(); // inputs from a spectator, or spectating as a player
+        return false;
+    }
+    if (!s.inputs.take(now_ms(), config_.input_rate_per_s, config_.input_burst)) {
         inputs_rate_limited_->inc();
         return false;
     }

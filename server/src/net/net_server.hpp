@@ -51,7 +51,8 @@ struct NetConfig {
 struct GameRequest {
     /// Ready: the client's reliable channel opened (first connection or a resume); what it was
     /// sent before is gone, so the game starts its reliable state over.
-    enum class Type : std::uint8_t { Join, Leave, Input, Ready, Chat, Scoreboard, Spectate };
+    /// Offline: the client's connection dropped (it may resume within the grace period).
+    enum class Type : std::uint8_t { Join, Leave, Input, Ready, Offline, Chat, Scoreboard, Spectate };
     Type type = Type::Join;
     std::uint32_t session = 0;
     std::uint32_t player_id = 0; // Leave, Input

@@ -58,7 +58,7 @@ enum PlayerStatus : std::uint8_t {
     kStatusSpeed = 8,     // speed boost
     kStatusDamage = 16,   // damage boost
     kStatusReloading = 32,
-    kStatusFiring = 64, // fired this tick (muzzle flash)
+    kStatusFiring = 64, // holds the fire button this tick (muzzle flash while a shot leaves)
 };
 
 enum ProjectileField : std::uint8_t {

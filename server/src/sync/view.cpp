@@ -109,7 +109,8 @@ void Frame::build(const sim::World& w) {
         q.f[kWallHealth] = w.wall_alive()[i] != 0 ? clamp_u(w.wall_health()[i], 511) : 0;
         add(key(EntityKind::Wall, i), map.walls[i].box.center(), q, 0.5f);
     }
-    for (std::uint32_t t = 0; t < 2; ++t) {
+    // Flags exist only in capture the flag.
+    for (std::uint32_t t = 0; w.rules().mode == sim::Mode::CaptureTheFlag && t < 2; ++t) {
         const sim::Flag& f = w.flags()[t];
         QEntity q;
         q.kind = EntityKind::Flag;

@@ -234,6 +234,7 @@ TEST(GameSync, ClientMovesItsPlayerAndSeesItInSnapshots) {
             if (ev->match() != nullptr) {
                 match_state = true;
                 EXPECT_EQ(ev->match()->mode(), static_cast<std::uint8_t>(game.rules.mode));
+                EXPECT_EQ(ev->match()->map_seed(), game.world().map().seed);
             }
             if (ev->players() != nullptr) {
                 for (const auto* p : *ev->players()) {
