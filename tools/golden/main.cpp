@@ -1,10 +1,11 @@
-// mgs-golden: golden byte vectors of the server's messages for the TypeScript client's tests, so
-// that the C++ encoder and the TypeScript decoder cannot drift apart (proto/testdata/README.md).
+// mgs-golden: golden vectors of the server for the TypeScript client's tests, so that the C++
+// server and the TypeScript client cannot drift apart (proto/testdata/README.md).
 //
-//   mgs-golden --write DIR   writes DIR/server_messages.json
-//   mgs-golden --check DIR   regenerates it in memory; exit 1 if DIR's file differs (a ctest test)
+//   mgs-golden --write DIR [FILE]   writes DIR/server_messages.json and DIR/movement.json
+//   mgs-golden --check DIR [FILE]   regenerates them in memory; exit 1 if DIR's files differ (ctest)
+//   FILE (server_messages or movement) limits either to that one file.
 //
-// The file holds, for every message, its bytes (hex) and what a decoder must read from them:
+// server_messages.json holds, for every message, its bytes (hex) and what a decoder must read:
 //   snapshot_sequences  Envelope(Snapshot) messages in delivery order, each with its header,
 //                       effects and the whole view a client holds after decoding it. Built from
 //                       hand-made views (every entity kind and every record form of the delta
@@ -17,18 +18,28 @@
 //                       Scoreboard) with their fields.
 // Everything is checked here first: each snapshot decodes with sync::decode_delta to its view,
 // each delta case is accepted or rejected as labelled, and the sequences cover every record form.
+//
+// movement.json holds the path of one player stepped by a real sim::World (no bots) on hand-made
+// maps, tick by tick, for the client's movement prediction (client/src/game/movement.ts): scripted
+// inputs in all 8 directions, into walls, corners and a thin wall, sliding along walls, boosted,
+// through a destroyed wall, against the map bounds, out of a wall it started in; at two rule sets.
 // Deterministic: same binary, same bytes.
+#include "core/parallel.hpp"
 #include "proto/game_generated.h"
+#include "sim/world.hpp"
 #include "sync/delta.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -952,6 +963,202 @@ Json other_messages() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Movement: one human player on a hand-made map, stepped by a real sim::World.
+//
+// The map (1200 x 800 wu, no border walls: the bounds clamp). Walls by index:
+//
+//   0 block      (400,200)-(600,400)  spans several wall-grid cells (64 wu)
+//   1 thin wall  (800,100)-(802,500)  2 wu thick
+//   2 L, bottom  (100,600)-(400,616)  with 3 an inner corner at (116,600)
+//   3 L, side    (100,450)-(116,616)
+//   4 left of a seam   (600,500)-(700,520)  two walls abutting at x = 700
+//   5 right of a seam  (700,500)-(800,520)
+//   6 destructible     (900,600)-(1000,640), 150 hp: destroyed by a segment, stays down
+//   7 pillar     (1040,180)-(1072,212)  a small box to slide around
+//   8, 9 two boxes (880,300)-(940,360) and (960,380)-(1020,440) whose corners leave a gap of
+//        28.3 wu, narrower than a player: both push at once, in the wall grid's order
+
+struct MoveStep {
+    int move_x;
+    int move_y;
+    int ticks;
+};
+
+struct Segment {
+    std::string name;
+    std::optional<Vec2> place; ///< where the player is put first; none: where the last one ended
+    bool boost = false;
+    std::optional<std::uint32_t> destroy; ///< wall destroyed before the segment (it stays down)
+    std::vector<MoveStep> moves;
+    /// Squeezing into a gap narrower than a player: three passes of wall pushes do not always
+    /// get the player out of both walls (the server's behaviour, recorded as it is).
+    bool may_overlap = false;
+};
+
+world::Map movement_map() {
+    world::Map m;
+    m.width = 1200.0f;
+    m.height = 800.0f;
+    m.seed = 11;
+    m.bases[0] = world::TeamBase{{60.0f, 60.0f}, Aabb{{0.0f, 0.0f}, {120.0f, 120.0f}}};
+    m.bases[1] = world::TeamBase{{1140.0f, 740.0f}, Aabb{{1080.0f, 680.0f}, {1200.0f, 800.0f}}};
+    m.team_spawns[0] = {Vec2{250.0f, 300.0f}};
+    m.team_spawns[1] = {Vec2{250.0f, 300.0f}};
+    m.ffa_spawns = {Vec2{250.0f, 300.0f}};
+    const auto wall = [&m](float x0, float y0, float x1, float y1, int hp = 0) {
+        m.walls.push_back(world::WallDef{Aabb{{x0, y0}, {x1, y1}}, static_cast<std::int16_t>(hp)});
+    };
+    wall(400.0f, 200.0f, 600.0f, 400.0f);
+    wall(800.0f, 100.0f, 802.0f, 500.0f);
+    wall(100.0f, 600.0f, 400.0f, 616.0f);
+    wall(100.0f, 450.0f, 116.0f, 616.0f);
+    wall(600.0f, 500.0f, 700.0f, 520.0f);
+    wall(700.0f, 500.0f, 800.0f, 520.0f);
+    wall(900.0f, 600.0f, 1000.0f, 640.0f, 150);
+    wall(1040.0f, 180.0f, 1072.0f, 212.0f);
+    wall(880.0f, 300.0f, 940.0f, 360.0f);
+    wall(960.0f, 380.0f, 1020.0f, 440.0f);
+    return m;
+}
+
+/// The eight directions (and standing still), `ticks` each.
+std::vector<MoveStep> all_directions(int ticks) {
+    return {{1, 0, ticks},   {1, 1, ticks},  {0, 1, ticks},  {-1, 1, ticks}, {-1, 0, ticks},
+            {-1, -1, ticks}, {0, -1, ticks}, {1, -1, ticks}, {0, 0, 3}};
+}
+
+std::vector<Segment> movement_script() {
+    // Positions are chosen for the default radius (15) and hold for the smaller one too.
+    return {
+        {"eight directions", Vec2{250.0f, 300.0f}, false, {}, all_directions(10)},
+        {"straight into the block", Vec2{300.0f, 300.0f}, false, {}, {{1, 0, 30}}},
+        {"diagonal slide along the block's top and round its corner",
+         Vec2{380.0f, 150.0f},
+         false,
+         {},
+         {{1, 1, 70}}},
+        {"diagonal into the block's corner", Vec2{350.0f, 150.0f}, false, {}, {{1, 1, 20}}},
+        {"into the inner corner of the L",
+         Vec2{200.0f, 500.0f},
+         false,
+         {},
+         {{-1, 1, 40}, {-1, 0, 5}, {0, 1, 5}}},
+        {"into the thin wall, then sliding past its end",
+         Vec2{760.0f, 300.0f},
+         false,
+         {},
+         {{1, 0, 20}, {1, -1, 60}, {0, 1, 20}}},
+        {"from the other side of the thin wall", Vec2{840.0f, 300.0f}, false, {}, {{-1, 0, 15}, {-1, 1, 50}}},
+        {"sliding over the seam of two walls", Vec2{610.0f, 470.0f}, false, {}, {{1, 1, 50}, {-1, 1, 50}}},
+        {"round a small pillar", Vec2{1000.0f, 196.0f}, false, {}, {{1, 0, 20}, {1, 1, 10}, {1, -1, 20}}},
+        {"into the gap between two corners",
+         Vec2{920.0f, 400.0f},
+         false,
+         {},
+         {{1, -1, 20}, {0, -1, 5}, {1, 0, 10}, {-1, 1, 20}, {1, 0, 5}, {-1, 0, 5}},
+         true},
+        {"boosted, eight directions", Vec2{250.0f, 300.0f}, true, {}, all_directions(8)},
+        {"boosted, into the block's bottom and sliding",
+         Vec2{500.0f, 450.0f},
+         true,
+         {},
+         {{0, -1, 20}, {-1, -1, 30}, {1, -1, 40}}},
+        {"boosted, into the thin wall", Vec2{700.0f, 200.0f}, true, {}, {{1, 0, 20}, {1, 1, 20}}},
+        {"into the destructible wall", Vec2{950.0f, 540.0f}, false, {}, {{0, 1, 20}, {1, 1, 10}}},
+        {"through it once destroyed", std::nullopt, false, 6u, {{0, 1, 30}, {-1, 0, 10}}},
+        {"into the top-left corner of the map", Vec2{60.0f, 60.0f}, false, {}, {{-1, -1, 20}, {1, -1, 5}}},
+        {"boosted into the bottom-right corner", Vec2{1150.0f, 740.0f}, true, {}, {{1, 1, 20}, {-1, 1, 5}}},
+        {"starting inside the block", Vec2{420.0f, 300.0f}, false, {}, {{0, 1, 5}}},
+        {"starting overlapping the block's edge", Vec2{610.0f, 250.0f}, false, {}, {{0, -1, 12}}},
+        {"standing still", Vec2{250.0f, 700.0f}, false, {}, {{0, 0, 5}}},
+    };
+}
+
+Json movement_run(const std::string& name, const sim::Rules& rules) {
+    const world::Map map = movement_map();
+    sim::World world(rules, map, 0);
+    SerialExecutor exec;
+    const sim::PlayerId id = world.add_player("mover", false);
+    world.step(exec); // the match starts and the player spawns
+    if (world.match().phase != sim::MatchPhase::Active || world.players().alive[id.index] == 0) {
+        fail("movement " + name + ": the match did not start with the player alive");
+    }
+    const float r = rules.player_radius;
+    Json walls = Json::array();
+    for (const world::WallDef& w : map.walls) {
+        walls.push_back({w.box.min.x, w.box.min.y, w.box.max.x, w.box.max.y, w.max_health});
+    }
+    // The script is written for 5 wu per tick: a faster rule set runs each move for fewer ticks,
+    // so that the player still ends where the segment's name says.
+    const double scale = 5.0 / (static_cast<double>(rules.speed) / rules.tick_hz);
+    Json segments = Json::array();
+    std::uint32_t seq = 0;
+    for (const Segment& seg : movement_script()) {
+        sim::Players& p = world.mutable_players();
+        if (seg.place) p.pos[id.index] = *seg.place;
+        p.speed_until[id.index] = seg.boost ? world.tick() + 100000 : 0;
+        if (seg.destroy) world.set_wall_health(*seg.destroy, 0.0f);
+        world.refresh_grid();
+        const Vec2 start = world.players().pos[id.index];
+        Json down = Json::array();
+        for (std::size_t w = 0; w < world.wall_alive().size(); ++w) {
+            if (world.wall_alive()[w] == 0) down.push_back(w);
+        }
+        Json ticks = Json::array();
+        for (const MoveStep& m : seg.moves) {
+            const long n = std::max(1L, std::lround(m.ticks * scale));
+            for (long t = 0; t < n; ++t) {
+                sim::Input in;
+                in.seq = ++seq;
+                in.move_x = static_cast<std::int8_t>(m.move_x);
+                in.move_y = static_cast<std::int8_t>(m.move_y);
+                world.set_input(id, in);
+                world.step(exec);
+                const Vec2 pos = world.players().pos[id.index];
+                if (world.players().alive[id.index] == 0) fail("movement " + name + ": the player died");
+                // The scenario must be what it says: after a tick, never inside a standing wall.
+                for (std::size_t w = 0; w < map.walls.size() && !seg.may_overlap; ++w) {
+                    if (world.wall_alive()[w] != 0 &&
+                        distance(pos, closest_point(map.walls[w].box, pos)) < r - 1e-3f) {
+                        fail("movement " + name + ", \"" + seg.name + "\": inside wall " + std::to_string(w));
+                    }
+                }
+                ticks.push_back({m.move_x, m.move_y, pos.x, pos.y});
+            }
+        }
+        Json down_after = Json::array();
+        for (std::size_t w = 0; w < world.wall_alive().size(); ++w) {
+            if (world.wall_alive()[w] == 0) down_after.push_back(w);
+        }
+        if (down_after != down) fail("movement " + name + ", \"" + seg.name + "\": a wall changed state");
+        segments.push_back({{"name", seg.name},
+                            {"start", {start.x, start.y}},
+                            {"boost", seg.boost},
+                            {"walls_down", down},
+                            {"ticks", ticks}});
+    }
+    return {{"name", name},
+            {"tick_hz", rules.tick_hz},
+            {"player_radius", rules.player_radius},
+            {"player_speed", rules.speed},
+            {"speed_boost", rules.speed_boost},
+            {"map", {{"width", map.width}, {"height", map.height}, {"walls", walls}}},
+            {"segments", segments}};
+}
+
+Json movement_runs() {
+    sim::Rules defaults;
+    defaults.mode = sim::Mode::FreeForAll;
+    // Another rule set: 4 sub-steps per tick (20 wu per tick, a smaller radius), another boost.
+    sim::Rules fast = defaults;
+    fast.tick_hz = 20;
+    fast.speed = 400.0f;
+    fast.player_radius = 12.0f;
+    fast.speed_boost = 1.25f;
+    return Json::array({movement_run("default", defaults), movement_run("fast", fast)});
+}
+
+// ---------------------------------------------------------------------------------------------
 // Output: JSON with short arrays and objects on one line, so that a change shows as a small diff.
 
 void pretty(const Json& j, int indent, std::string& out) {
@@ -978,7 +1185,13 @@ void pretty(const Json& j, int indent, std::string& out) {
     out += j.is_object() ? '}' : ']';
 }
 
-std::string generate() {
+std::string render(const Json& root) {
+    std::string text;
+    pretty(root, 0, text);
+    return text + "\n";
+}
+
+std::string server_messages() {
     Json root;
     root["comment"] = "Generated by tools/golden (mgs-golden). Do not edit: run `make golden`. "
                       "Checked by ctest (golden.server_messages) and client/test/golden_server.test.ts.";
@@ -1011,26 +1224,43 @@ std::string generate() {
     }
     root["deltas"] = deltas;
     root["messages"] = other_messages();
-    std::string text;
-    pretty(root, 0, text);
-    return text + "\n";
+    return render(root);
 }
 
+std::string movement() {
+    Json root;
+    root["comment"] =
+        "Generated by tools/golden (mgs-golden). Do not edit: run `make golden`. Checked by ctest "
+        "(golden.movement) and client/test/game/movement_golden.test.ts. Per run: the rules, the "
+        "map, and segments of ticks [move_x, move_y, x, y] (position after the tick), each from "
+        "`start` with the walls of `walls_down` destroyed and `boost` the speed boost.";
+    root["runs"] = movement_runs();
+    return render(root);
+}
+
+struct GoldenFile {
+    const char* name; ///< as on the command line
+    const char* file; ///< in DIR
+    std::string (*generate)();
+};
+
+constexpr std::array<GoldenFile, 2> kFiles{{
+    {"server_messages", "server_messages.json", server_messages},
+    {"movement", "movement.json", movement},
+}};
+
 int usage() {
-    std::cerr << "usage: mgs-golden --write DIR | --check DIR\n";
+    std::cerr
+        << "usage: mgs-golden --write DIR [FILE] | --check DIR [FILE]   (FILE: server_messages, movement)\n";
     return 2;
 }
 
-} // namespace
-
-int main(int argc, char** argv) {
-    if (argc != 3) return usage();
-    const std::string mode = argv[1];
-    const std::string path = std::string(argv[2]) + "/server_messages.json";
-    if (mode != "--write" && mode != "--check") return usage();
+/// Writes or checks one file; returns the exit status.
+int run(const GoldenFile& g, const std::string& mode, const std::string& dir) {
+    const std::string path = dir + "/" + g.file;
     std::string text;
     try {
-        text = generate();
+        text = g.generate();
     } catch (const std::exception& e) {
         std::cerr << "mgs-golden: " << e.what() << "\n";
         return 1;
@@ -1053,10 +1283,27 @@ int main(int argc, char** argv) {
     std::stringstream committed;
     committed << f.rdbuf();
     if (committed.str() != text) {
-        std::cerr << "mgs-golden: " << path << " differs from what the C++ encoder writes now: "
-                  << "run `make golden` and commit the result (and make the TypeScript decoder follow)\n";
+        std::cerr << "mgs-golden: " << path << " differs from what the C++ server writes now: "
+                  << "run `make golden` and commit the result (and make the TypeScript client follow)\n";
         return 1;
     }
     std::cout << "mgs-golden: " << path << " is up to date\n";
     return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 3 && argc != 4) return usage();
+    const std::string mode = argv[1];
+    if (mode != "--write" && mode != "--check") return usage();
+    const std::string only = argc == 4 ? argv[3] : "";
+    int status = 0;
+    bool any = false;
+    for (const GoldenFile& g : kFiles) {
+        if (!only.empty() && only != g.name) continue;
+        any = true;
+        status = std::max(status, run(g, mode, argv[2]));
+    }
+    return any ? status : usage();
 }

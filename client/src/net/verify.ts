@@ -50,7 +50,15 @@ const MEMBERS: readonly (readonly [Message, TableSpec])[] = [
   ],
   [
     Message.Snapshot,
-    { name: 'Snapshot', fields: [{ kind: 'struct', size: 16, align: 4 }, bytes, structs(12, 2)] },
+    {
+      name: 'Snapshot',
+      fields: [
+        { kind: 'struct', size: 16, align: 4 },
+        bytes,
+        structs(12, 2),
+        { kind: 'struct', size: 40, align: 4 },
+      ],
+    },
   ],
   [Message.InputBatch, { name: 'InputBatch', fields: [{ kind: 'tables', table: INPUT }] }],
   [

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <string_view>
 
 namespace mgs::app {
@@ -27,8 +28,8 @@ std::uint16_t clamp16(std::int32_t v) noexcept {
 } // namespace
 
 void encode_snapshot_message(flatbuffers::FlatBufferBuilder& fb, const SnapshotFields& h,
-                             std::span<const std::uint8_t> delta,
-                             std::span<const sync::EffectRecord> effects) {
+                             std::span<const std::uint8_t> delta, std::span<const sync::EffectRecord> effects,
+                             const OwnFields* me) {
     fb.Clear();
     static_assert(sizeof(proto::Effect) == 12);
     std::array<proto::Effect, GameSync::kMaxEffects> fx{};
@@ -41,13 +42,21 @@ void encode_snapshot_message(flatbuffers::FlatBufferBuilder& fb, const SnapshotF
                               : flatbuffers::Offset<flatbuffers::Vector<const proto::Effect*>>();
     const auto data = fb.CreateVector(delta.data(), delta.size());
     const proto::SnapshotHeader header(h.id, h.tick, h.baseline, h.last_input);
-    const auto snap = proto::CreateSnapshot(fb, &header, data, fx_vec);
+    std::optional<proto::OwnState> own;
+    if (me != nullptr) {
+        own.emplace(me->magazine[0], me->magazine[1], me->magazine[2], me->magazine[3], me->reserve[0],
+                    me->reserve[1], me->reserve[2], me->reserve[3], me->owned, me->weapon,
+                    me->reload_done_tick, me->speed_until, me->damage_until, me->protected_until,
+                    me->respawn_tick);
+    }
+    const auto snap = proto::CreateSnapshot(fb, &header, data, fx_vec, own ? &*own : nullptr);
     fb.Finish(proto::CreateEnvelope(fb, proto::Message::Snapshot, snap.Union()));
 }
 
-std::size_t GameSync::delta_budget(std::size_t budget_bytes, std::size_t effects) noexcept {
-    const std::size_t effect_bytes = effects * sizeof(proto::Effect);
-    return budget_bytes > effect_bytes + kMinDeltaBytes ? budget_bytes - effect_bytes : kMinDeltaBytes;
+std::size_t GameSync::delta_budget(std::size_t budget_bytes, std::size_t effects, bool own) noexcept {
+    // An OwnState adds its 40 bytes and a 2-byte field slot, 4 with alignment.
+    const std::size_t extra = effects * sizeof(proto::Effect) + (own ? sizeof(proto::OwnState) + 4 : 0);
+    return budget_bytes > extra + kMinDeltaBytes ? budget_bytes - extra : kMinDeltaBytes;
 }
 
 GameSync::GameSync(net::NetServer& net, sim::World& world, SyncConfig config, MapPublisher* maps)
@@ -362,12 +371,33 @@ void GameSync::build_snapshot(Client& c) {
     const std::size_t neffects = log_.effects_near(
         area, center, std::span(c.effects).first(static_cast<std::size_t>(config_.max_effects)), c.scratch);
     // The delta gets what the effects leave of the budget.
-    const std::size_t budget = delta_budget(v.budget_bytes, neffects);
+    // The own state rides along when it changed, and every kOwnRefresh snapshots (it may be lost).
+    const OwnFields* me = nullptr;
+    if (!c.spectator) {
+        const sim::Players& p = world_.players();
+        const std::uint32_t s = c.player.index;
+        OwnFields now;
+        now.magazine = p.magazine[s];
+        now.reserve = p.reserve[s];
+        now.owned = p.owned[s];
+        now.weapon = static_cast<std::uint8_t>(p.weapon[s]);
+        now.reload_done_tick = p.reload_done_tick[s];
+        now.speed_until = p.speed_until[s];
+        now.damage_until = p.damage_until[s];
+        now.protected_until = p.protected_until[s];
+        now.respawn_tick = p.alive[s] != 0 ? 0 : p.respawn_tick[s];
+        if (now != c.own || ++c.own_age >= kOwnRefresh || c.acked == 0) {
+            c.own = now;
+            c.own_age = 0;
+            me = &c.own;
+        }
+    }
+    const std::size_t budget = delta_budget(v.budget_bytes, neffects, me != nullptr);
     sync::BitWriter w(c.bits);
     std::uint32_t baseline = 0;
     const std::uint32_t id = c.view->snapshot(frame_, center, c.acked, w, baseline, budget);
     encode_snapshot_message(c.builder, {id, world_.tick(), baseline, c.last_input},
-                            {c.bits.data(), w.bytes()}, std::span(c.effects).first(neffects));
+                            {c.bits.data(), w.bytes()}, std::span(c.effects).first(neffects), me);
 
     // Players now in view whose names the client lacks (checked against what it was sent).
     const std::span<const sync::ViewEntry> sent = c.view->sent(id);

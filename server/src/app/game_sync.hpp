@@ -44,11 +44,25 @@ struct SnapshotFields {
     std::uint32_t last_input = 0;
 };
 
-/// Builds Envelope{Snapshot{header, delta, effects}} in `fb` (cleared first). At most
-/// GameSync::kMaxEffects effects are written.
+/// A player's private state (proto::OwnState): ammunition and timers, in server ticks.
+struct OwnFields {
+    std::array<std::int16_t, sim::kGunCount> magazine{};
+    std::array<std::int16_t, sim::kGunCount> reserve{};
+    std::uint8_t owned = 0;
+    std::uint8_t weapon = 0;
+    std::uint32_t reload_done_tick = 0;
+    std::uint32_t speed_until = 0;
+    std::uint32_t damage_until = 0;
+    std::uint32_t protected_until = 0;
+    std::uint32_t respawn_tick = 0;
+    friend bool operator==(const OwnFields&, const OwnFields&) = default;
+};
+
+/// Builds Envelope{Snapshot{header, delta, effects, me}} in `fb` (cleared first). At most
+/// GameSync::kMaxEffects effects are written; `me` may be null (not sent).
 void encode_snapshot_message(flatbuffers::FlatBufferBuilder& fb, const SnapshotFields& header,
-                             std::span<const std::uint8_t> delta,
-                             std::span<const sync::EffectRecord> effects);
+                             std::span<const std::uint8_t> delta, std::span<const sync::EffectRecord> effects,
+                             const OwnFields* me = nullptr);
 
 class GameSync {
 public:
@@ -61,9 +75,13 @@ public:
     static constexpr std::uint16_t kMaxScoreRows = 60;
     /// The delta always gets at least this much of a snapshot (effects give way first).
     static constexpr std::size_t kMinDeltaBytes = 64;
+    /// The own state is resent at least every this many snapshots (it rides unreliable ones).
+    static constexpr std::uint32_t kOwnRefresh = 10;
 
-    /// Bytes left for the delta when `effects` effects share a snapshot of `budget_bytes`.
-    [[nodiscard]] static std::size_t delta_budget(std::size_t budget_bytes, std::size_t effects) noexcept;
+    /// Bytes left for the delta when `effects` effects (and the own state, if `own`) share a
+    /// snapshot of `budget_bytes`.
+    [[nodiscard]] static std::size_t delta_budget(std::size_t budget_bytes, std::size_t effects,
+                                                  bool own) noexcept;
 
     /// `maps` (optional) is kept up to date with the world's map, for GET /map.
     GameSync(net::NetServer& net, sim::World& world, SyncConfig config, MapPublisher* maps = nullptr);
@@ -83,6 +101,8 @@ private:
         Vec2 camera{}; // spectators: where they look unless following
         std::uint32_t follow = sim::kNoPlayer;
         std::uint32_t last_input = 0;
+        OwnFields own{};               // private state as last sent
+        std::uint32_t own_age = 0;     // snapshots since it was last sent
         sim::Input pending{};          // the input set in the current drain
         std::uint64_t input_drain = 0; // the drain that set it
         std::uint32_t acked = 0;

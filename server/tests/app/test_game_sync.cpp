@@ -221,6 +221,7 @@ TEST(GameSync, ClientMovesItsPlayerAndSeesItInSnapshots) {
     bool chat_back = false;
     bool scoreboard = false;
     bool asked = false;
+    bool own_state = false;
     const auto on_message = [&](const proto::Envelope& env) {
         if (const auto* w = env.message_as_Welcome()) {
             welcomed = true;
@@ -267,6 +268,12 @@ TEST(GameSync, ClientMovesItsPlayerAndSeesItInSnapshots) {
             latest = pos;
         }
         last_input_echo = snap.header()->last_input();
+        if (const proto::OwnState* own = snap.me()) {
+            own_state = true;
+            EXPECT_EQ(own->magazine_pistol(), game.rules.weapons[0].magazine); // nothing fired
+            EXPECT_EQ(own->reserve_pistol(), -1);                              // unlimited
+            EXPECT_EQ(own->owned() & 1, 1);                                    // the pistol
+        }
     };
     const auto end = std::chrono::steady_clock::now() + 20s;
     auto next_input = std::chrono::steady_clock::now();
@@ -313,6 +320,7 @@ TEST(GameSync, ClientMovesItsPlayerAndSeesItInSnapshots) {
     EXPECT_TRUE(match_state);
     EXPECT_TRUE(chat_back);
     EXPECT_TRUE(scoreboard);
+    EXPECT_TRUE(own_state);
 }
 
 // A spectator has no player: it gets snapshots around its camera, and following a player moves

@@ -51,18 +51,31 @@ TEST(SnapshotMessage, FullBudgetStaysUnder1150Bytes) {
     flatbuffers::FlatBufferBuilder fb;
     std::vector<std::uint8_t> delta(2048, 0xA5);
     std::vector<sync::EffectRecord> effects(GameSync::kMaxEffects);
-    for (std::size_t n = 0; n <= effects.size(); ++n) {
-        const std::size_t budget = GameSync::delta_budget(1060, n);
+    OwnFields own;
+    own.magazine = {7, 2, 30, 5};
+    own.reserve = {-1, 16, 90, 10};
+    own.reload_done_tick = 0xFFFFFFF0u;
+    for (std::size_t n = 0; n <= effects.size() * 2 + 1; ++n) {
+        const std::size_t nfx = n / 2;
+        const bool with_own = n % 2 == 1;
+        const std::size_t budget = GameSync::delta_budget(1060, nfx, with_own);
         ASSERT_GE(budget, GameSync::kMinDeltaBytes);
         encode_snapshot_message(fb, {0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFEu, 0xFFFFFFFFu},
-                                std::span(delta).first(budget), std::span(effects).first(n));
-        EXPECT_LT(fb.GetSize(), 1150u) << n << " effects";
+                                std::span(delta).first(budget), std::span(effects).first(nfx),
+                                with_own ? &own : nullptr);
+        EXPECT_LT(fb.GetSize(), 1150u) << nfx << " effects, own state " << with_own;
         flatbuffers::Verifier v(fb.GetBufferPointer(), fb.GetSize());
         ASSERT_TRUE(proto::VerifyEnvelopeBuffer(v));
         const proto::Snapshot* s = proto::GetEnvelope(fb.GetBufferPointer())->message_as_Snapshot();
         ASSERT_NE(s, nullptr);
         EXPECT_EQ(s->data()->size(), budget);
-        EXPECT_EQ(s->effects() == nullptr ? 0u : s->effects()->size(), n);
+        EXPECT_EQ(s->effects() == nullptr ? 0u : s->effects()->size(), nfx);
+        ASSERT_EQ(s->me() != nullptr, with_own);
+        if (with_own) {
+            EXPECT_EQ(s->me()->magazine_rifle(), 30);
+            EXPECT_EQ(s->me()->reserve_pistol(), -1);
+            EXPECT_EQ(s->me()->reload_done_tick(), 0xFFFFFFF0u);
+        }
     }
 }
 
