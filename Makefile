@@ -1,6 +1,6 @@
 # The two commands of the README: `make run` and `make test`. Both install what is missing
 # (tools/setup.sh), build, and are quiet when nothing needs doing.
-.PHONY: all setup build build-asan run test golden bench fuzz format lint clean
+.PHONY: all setup build build-asan client run test golden bench fuzz format lint clean
 
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
@@ -23,8 +23,23 @@ build-asan: setup
 	@bash -o pipefail -c "cmake --build --preset asan -j $(JOBS) | { grep -vE '^\[[0-9]+/[0-9]+\] ' || true; }"
 	@test -x build-asan/bin/mgs-server
 
-# Starts the server with bots (the `default` preset). Extra flags: make run ARGS="--preset arena"
-run: build
+# The browser client: client/dist (Vite), which the server serves at / (server.static_dir). Rebuilt
+# only when its sources, lock file or the schema changed. Needs Node.js >= 20 (tools/setup.sh
+# installs client/node_modules when it is there); without it the server serves its built-in page.
+CLIENT_SOURCES := $(shell find client/src client/index.html client/vite.config.ts client/package-lock.json \
+	proto/game.fbs -type f -not -path 'client/src/proto/*' 2>/dev/null)
+
+client: setup
+	@if [ -d client/node_modules ]; then $(MAKE) --no-print-directory -s client/dist/index.html; \
+	else echo "client: no client/node_modules (needs Node.js >= 20 and npm): not building the web client"; fi
+
+client/dist/index.html: $(CLIENT_SOURCES)
+	@cd client && npm run --silent build -- --logLevel warn
+	@touch $@
+
+# Starts the server with bots (the `default` preset) and the web client at http://localhost:8080/.
+# Extra flags: make run ARGS="--preset arena"
+run: build client
 	./build/bin/mgs-server $(ARGS)
 
 test: build build-asan

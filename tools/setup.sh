@@ -39,9 +39,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # npm packages, exact versions from each committed package-lock.json: the browser client's
-# (client/: its tests run in `make test`; `make run` will build it once the UI lands) and, for the
-# tests, the interop scripts'. Without Node.js >= 20 a plain setup skips the client (nothing in
-# `make run` uses it yet); `setup.sh test` has already insisted on Node.js above.
+# (client/: `make run` builds it into client/dist, `make test` runs its tests) and, for the tests,
+# the interop scripts'. Without Node.js >= 20 a plain setup skips the client and says so (the
+# server then serves its built-in page at /); `setup.sh test` has already insisted on Node.js above.
 npm_ci() { # dir
     if [ ! -d "$1/node_modules" ] || [ "$1/package-lock.json" -nt "$1/node_modules/.package-lock.json" ]; then
         echo "setup: npm ci in $1"
@@ -54,4 +54,6 @@ if [ "${1:-}" = "test" ]; then
     npm_ci client
 elif command -v npm >/dev/null && [ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" -ge 20 ]; then
     npm_ci client
+elif [ ! -d client/node_modules ]; then
+    echo "setup: Node.js >= 20 with npm not found: the web client (client/) will not be built" >&2
 fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: the Release build's ctest, the ASan+UBSan Debug build's ctest, the TypeScript
-# client's checks (typecheck, lint, vitest), the check that Release and Debug builds compute the
-# same state hash, and the fuzz targets. Ends with one summary line.
+# Runs every test: the web client's build, the Release build's ctest, the ASan+UBSan Debug
+# build's ctest, the TypeScript client's checks (typecheck, lint, vitest), the check that Release
+# and Debug builds compute the same state hash, and the fuzz targets. Ends with one summary line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +26,14 @@ run_ctest() { # preset
     fi
     rm -f "$log"
 }
+
+# The web client's bundle (client/dist): the browser end-to-end test (ctest game_e2e) plays it.
+echo "== client: build (npm run build)"
+if (cd client && npm run --silent build) >/tmp/mgs-client-build.log 2>&1; then
+    echo "   build: ok ($(du -sh client/dist | cut -f1))"; passed=$((passed + 1))
+else
+    tail -40 /tmp/mgs-client-build.log; echo "   build: FAILED"; failed=$((failed + 1)); failures+=("client build")
+fi
 
 echo "== release: ctest"
 run_ctest release

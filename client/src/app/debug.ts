@@ -1,0 +1,62 @@
+// A read-only view of the client for automated tests and curious players:
+//   window.__mgs.state()  -> DebugState (a fresh plain object on every call)
+// Nothing in it can change the game.
+
+export interface DebugState {
+  /** "start", "connecting", "playing", "reconnecting". */
+  readonly connection: string;
+  /** "webrtc", "websocket" or null before a connection. */
+  readonly transport: string | null;
+  /** Why the WebSocket transport is used, when it is a fallback. */
+  readonly transportNote: string | null;
+  readonly spectator: boolean;
+  /** Own world slot from the Welcome (null before it; 0xFFFFFFFF for a spectator). */
+  readonly playerId: number | null;
+  readonly resumed: boolean;
+  /** Own position in the newest snapshot (wu). */
+  readonly serverPosition: { readonly x: number; readonly y: number } | null;
+  /** Own position as drawn (predicted). */
+  readonly predictedPosition: { readonly x: number; readonly y: number } | null;
+  readonly alive: boolean;
+  readonly health: number | null;
+  /** Entities in the newest snapshot, by kind. */
+  readonly entities: { players: number; projectiles: number; pickups: number; walls: number; flags: number };
+  readonly names: readonly string[];
+  /** The last chat lines as "name: text". */
+  readonly chat: readonly string[];
+  readonly killFeed: readonly string[];
+  readonly snapshots: { readonly received: number; readonly decoded: number; readonly lastId: number };
+  readonly rttMs: number | null;
+  readonly match: {
+    readonly phase: number;
+    readonly mode: number;
+    readonly red: number;
+    readonly blue: number;
+  } | null;
+  readonly mapLoaded: boolean;
+  readonly mapSeed: string | null;
+  readonly renderer: string | null;
+  readonly fps: number;
+  /** Milliseconds a frame takes in the client's code and Pixi's render call (smoothed). */
+  readonly frameMs: number;
+  /** True once the own player is predicted (src/game/prediction.ts; needs the map and a snapshot). */
+  readonly predicting: boolean;
+  /** Server tick drawn by the interpolation. */
+  readonly renderTick: number;
+  readonly error: string | null;
+}
+
+declare global {
+  interface Window {
+    __mgs?: { readonly state: () => DebugState };
+  }
+}
+
+export function installDebugHook(state: () => DebugState): void {
+  Object.defineProperty(window, '__mgs', {
+    value: Object.freeze({ state }),
+    configurable: true,
+    enumerable: false,
+    writable: false,
+  });
+}
