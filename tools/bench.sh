@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# make bench: Google Benchmark for the grids, then the headless scenario per preset. Writes one
-# JSON file per run under bench/results/ (the report plus machine and build information) and
-# prints a summary. Numbers only: nothing here passes or fails on a timing.
+# make bench: Google Benchmark for the grids, then the headless scenario per preset, state sync,
+# transport, and the web client in headless Chromium. Writes one JSON file per run under
+# bench/results/ (the report plus machine and build information) and prints a summary. Numbers
+# only: nothing here passes or fails on a timing. BENCH_ONLY=sim|transport|client runs one part.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=bench/results
@@ -15,7 +16,43 @@ compiler=$(c++ --version | head -1)
 machine=$(printf '{"cpu":"%s","cores":%s,"memory":"%s","kernel":"%s"}' "$cpu" "$cores" "$mem" "$(uname -r)")
 build=$(printf '{"commit":"%s","build_type":"Release","compiler":"%s","date":"%s"}' "$commit" "$compiler" "$(date -u +%FT%TZ)")
 
-only=${BENCH_ONLY:-all} # all | sim | transport
+only=${BENCH_ONLY:-all} # all | sim | transport | client
+
+# The web client (client/dist, built here when its sources changed) in headless Chromium against
+# mgs-server (arena, 300 bots): navigation -> load -> Play -> first decoded snapshot, the client's
+# frame time (update + HUD + Pixi render call) over 10 s with ~300 entities drawn, and the size
+# of its JS and CSS (server/tests/interop/client_bench.mjs). Needs Node.js >= 20, client/ and
+# server/tests/interop/ npm packages (tools/setup.sh test) and Chromium; skipped without them.
+# MGS_SERVER_BIN overrides the server binary.
+run_client() {
+    local server_bin=${MGS_SERVER_BIN:-./build/bin/mgs-server} chromium=${CHROMIUM_BIN:-/usr/bin/chromium} report
+    echo "== web client: load, first snapshot, frame time with 300 bots (headless Chromium), bundle size"
+    if [ ! -d client/node_modules ] || [ ! -d server/tests/interop/node_modules/playwright-core ] || [ ! -x "$chromium" ]; then
+        echo "  skipped: needs client/node_modules, server/tests/interop/node_modules (tools/setup.sh test) and $chromium"
+        return 0
+    fi
+    make --no-print-directory -s client || { echo "  skipped: the web client did not build"; return 0; }
+    report=$(node server/tests/interop/client_bench.mjs --server-bin "$server_bin" --chromium "$chromium" \
+        --bots 300 --duration-s 10 --timeout-s 180 || true)
+    printf '{"scenario":"client","machine":%s,"build":%s,"report":%s}\n' "$machine" "$build" "${report:-null}" > "$out/client.json"
+    python3 - "$out/client.json" <<'PY' 2>/dev/null || cat "$out/client.json"
+import json, sys
+r = json.load(open(sys.argv[1]))["report"]
+l, f, e, b = r["load"], r["frame_time"], r["entities"], r["bundle"]
+print(f"  load {l['load_ms']:.0f} ms, Play -> first snapshot {l['play_click_to_first_snapshot_ms']:.0f} ms "
+      f"({l['transport']}); frame time mean {f['mean_ms']:.2f} ms p99 {f['p99_ms']:.2f} ms over {f['frames']} frames "
+      f"({f['frames_per_s']:.0f} fps, {r['renderer']}) with {e['drawn']['mean']:.0f} entities drawn, "
+      f"{e['on_screen']['mean']:.0f} on screen")
+print(f"  bundle: JS {b['js']['bytes'] / 1024:.0f} KiB ({b['js']['gzip_bytes'] / 1024:.0f} KiB gzipped), "
+      f"CSS {b['css']['bytes'] / 1024:.0f} KiB ({b['css']['gzip_bytes'] / 1024:.0f} KiB gzipped)")
+PY
+}
+if [ "$only" = client ]; then
+    run_client
+    echo "results in $out/"
+    exit 0
+fi
+
 if [ "$only" != transport ]; then
 echo "== Google Benchmark (grids, map generation)"
 ./build/bin/mgs-bench --benchmark_format=console --benchmark_out="$out/grid.json" --benchmark_out_format=json \
@@ -79,4 +116,5 @@ PY
 echo "== transport: WebRTC clients (mgs-loadgen, our own stack) against one server on loopback"
 run_transport transport-500 500 32 20
 run_transport transport-2000 2000 64 5
+[ "$only" = all ] && run_client
 echo "results in $out/"

@@ -38,9 +38,10 @@ import { describeJoinError } from './join_errors';
 import { Controls, type Hotkey } from './controls';
 import { type DebugState, installDebugHook } from './debug';
 import { NO_PLAYER } from './feed';
+import { FrameStats } from './frame_stats';
 import { type GameMap, fetchMap } from './map_data';
 import { NetStats } from './net_stats';
-import { OwnState } from './own_state';
+import { OwnTracker, ServerClock, ownHud, readOwnState } from './own_state';
 import { browserSessionStorage, clearSession, loadSession, saveSession } from './session_store';
 import { type Settings, browserLocalStorage, loadSettings, saveSettings } from './settings';
 import { type RenderEntity, Sim } from './sim_adapter';
@@ -54,6 +55,7 @@ const RECONNECT_TRIES = 6;
 /** FlagEventType.Captured (the generated barrel file does not export FlagEventType). */
 const FLAG_CAPTURED = 3;
 const WEAPON_SOUNDS: readonly SoundName[] = ['pistol', 'shotgun', 'rifle', 'sniper'];
+const SPECTATOR_CHAT_HINT = 'Chat is for players: spectators can read it but not write.';
 
 export class App {
   private phase: Phase = 'start';
@@ -72,7 +74,8 @@ export class App {
   private mapLoading = false;
   private renderer: GameRenderer | null = null;
   private readonly net = new NetStats();
-  private readonly own = new OwnState();
+  private readonly own = new OwnTracker();
+  private readonly serverClock = new ServerClock();
   private readonly controls = new Controls();
   private readonly sound = new Sound();
   private settings: Settings;
@@ -89,6 +92,10 @@ export class App {
   private fps = 60;
   /** Time spent in a frame by this code and Pixi's render call (ms, smoothed). */
   private frameMs = 0;
+  /** The same per frame, over the last frames (mean, p99). */
+  private readonly frameStats = new FrameStats();
+  /** performance.now() of the first decoded snapshot since the page loaded (load timing). */
+  private firstSnapshotAtMs: number | null = null;
   private lastMinimapMs = 0;
   private lastScoreboardMs = 0;
   private lastPhase = -1;
@@ -393,6 +400,7 @@ export class App {
             this.sim.setMap(this.map);
           }
           this.own.reset();
+          this.serverClock.reset(w.tickHz);
           if (this.world.spectator && this.follow === SPECTATE_POINT && this.freeCam.x === 0) {
             this.freeCam = { x: w.mapWidth / 2, y: w.mapHeight / 2 };
           }
@@ -456,10 +464,15 @@ export class App {
     const header = snap.header();
     if (header !== null) {
       this.net.addSnapshot(header.id(), now);
+      this.serverClock.onSnapshot(header.tick(), now);
+      // Snapshot.me is valid whether or not the delta decodes (it does not depend on a baseline).
+      const me = snap.me();
+      this.own.update(header.tick(), me === null ? null : readOwnState(me));
     }
     if (this.receiver.receive(snap) !== 'decoded') {
       return;
     }
+    this.firstSnapshotAtMs ??= now;
     const s = this.receiver.latest();
     const sim = this.sim;
     if (s === null || sim === null) {
@@ -499,15 +512,12 @@ export class App {
       }
     }
     this.ownEntity = ownFields;
-    if (ownFields !== null) {
-      this.own.update(ownFields, now);
-    }
     for (const e of s.effects) {
-      this.onEffect(e, ownId, now);
+      this.onEffect(e, ownId);
     }
   }
 
-  private onEffect(e: SnapshotEffect, ownId: number, now: number): void {
+  private onEffect(e: SnapshotEffect, ownId: number): void {
     const own16 = ownId & 0xffff;
     const melee = this.world.welcome?.weapons[4]?.range ?? 50;
     this.renderer?.effect(e, ownId, melee, aimFinder(this.entities));
@@ -532,7 +542,6 @@ export class App {
         break;
       case EffectType.PickupTaken:
         if (e.a === own16 && !this.world.spectator) {
-          this.own.pickedUp(e.detail, now);
           this.sound.play('pickup');
         } else {
           this.sound.play('pickup', x, y);
@@ -565,11 +574,8 @@ export class App {
 
   private requestScoreboard(force: boolean): void {
     const now = performance.now();
-    if (
-      this.link === null ||
-      this.world.spectator ||
-      (!force && now - this.lastScoreboardMs < SCOREBOARD_REFRESH_MS)
-    ) {
+    // Spectators may ask too (their scoreboard has no own row).
+    if (this.link === null || (!force && now - this.lastScoreboardMs < SCOREBOARD_REFRESH_MS)) {
       return;
     }
     this.lastScoreboardMs = now;
@@ -683,7 +689,12 @@ export class App {
         break;
       case 'chat':
       case 'team-chat':
-        if (this.menu.visible || this.world.spectator) {
+        if (this.menu.visible) {
+          return;
+        }
+        if (this.world.spectator) {
+          // The server drops a spectator's ChatSend: say so instead of opening the input.
+          this.chatView.hint(SPECTATOR_CHAT_HINT, performance.now());
           return;
         }
         this.controls.enabled = false;
@@ -731,7 +742,9 @@ export class App {
     }
     const now = performance.now();
     this.drawFrame(now, dtS);
-    this.frameMs += (performance.now() - now - this.frameMs) * 0.05;
+    const spent = performance.now() - now;
+    this.frameMs += (spent - this.frameMs) * 0.05;
+    this.frameStats.add(spent);
   }
 
   private drawFrame(now: number, dtS: number): void {
@@ -879,7 +892,7 @@ export class App {
         timeLeftMs(match, now),
         this.world.scoreboard,
         this.world.lookup,
-        this.world.spectator ? 3 : ownTeam, // 3: no team (no victory line, no scoreboard)
+        this.world.spectator ? 3 : ownTeam, // 3: no team (no victory line)
       );
     }
     if (match !== null && match.phase !== this.lastPhase) {
@@ -893,6 +906,7 @@ export class App {
         transportNote: this.transportNote,
         renderer: this.renderer?.rendererName ?? 'none',
         fps: this.settings.showFps ? this.fps : null,
+        frameMs: this.settings.showFps ? this.frameMs : null,
         simNote: this.simNote(now),
       },
       now,
@@ -919,34 +933,41 @@ export class App {
   private vitals(now: number): VitalsModel | null {
     const f = this.ownEntity;
     const w = this.world.welcome;
-    if (f === null || w === null) {
+    const info = this.own.info;
+    if (w === null || (f === null && info === null)) {
       return null;
     }
-    const status = f[PlayerField.Status] ?? 0;
-    const weapon = f[PlayerField.Weapon] ?? 0;
-    const spec = w.weapons[weapon];
+    const status = f?.[PlayerField.Status] ?? 0;
+    const own = ownHud(
+      info,
+      this.serverClock.tickAt(now),
+      w.tickHz,
+      w.weapons,
+      f?.[PlayerField.Weapon] ?? null,
+    );
     return {
-      alive: (status & PlayerStatus.Alive) !== 0,
-      health: f[PlayerField.Health] ?? 0,
+      // The entity's status bit when the own player is in the view, else the own state's respawn.
+      alive: f !== null ? (status & PlayerStatus.Alive) !== 0 : info?.respawnTick === 0,
+      health: f?.[PlayerField.Health] ?? 0,
       maxHealth: w.maxHealth,
-      shield: f[PlayerField.Shield] ?? 0,
+      shield: f?.[PlayerField.Shield] ?? 0,
       maxShield: w.maxShield,
-      weapon,
-      carried: this.own.carried,
-      magazine: spec?.magazine ?? 0,
-      reload:
-        (status & PlayerStatus.Reloading) !== 0 ? this.own.reloadProgress(now, spec?.reloadS ?? 1) : null,
-      speedS: (status & PlayerStatus.Speed) !== 0 ? OwnState.boostLeftS(this.own.speedStartMs, now) : null,
-      damageS: (status & PlayerStatus.Damage) !== 0 ? OwnState.boostLeftS(this.own.damageStartMs, now) : null,
-      protectedOn: (status & PlayerStatus.Protected) !== 0,
+      weapon: own.weapon,
+      owned: own.owned,
+      magazine: own.magazine,
+      reserve: own.reserve,
+      reload: own.reload,
+      speedS: own.speedS,
+      damageS: own.damageS,
+      protectedS: own.protectedS,
       carrying: (status & PlayerStatus.Carrying) !== 0,
-      respawnS: this.own.respawnInS(now),
+      respawnS: own.respawnS,
     };
   }
 
   private spectatorText(): string {
     const who = this.follow === SPECTATE_POINT ? 'free camera' : this.world.nameOf(this.follow);
-    return `Spectating: ${who} · Space/click: next player · F: follow/free · WASD: move camera`;
+    return `Spectating: ${who} · Space/click: next player · F: follow/free · WASD: move camera · Tab: scoreboard · chat is for players`;
   }
 
   private updateMinimap(ownTeam: number): void {
@@ -991,6 +1012,41 @@ export class App {
 
   // --- debug ---------------------------------------------------------------------------------
 
+  /** Entities handed to the renderer in the last frame, and those of them inside the screen. */
+  private drawnCounts(): { entities: number; onScreen: number } {
+    const zoom = this.renderer?.zoom ?? 1;
+    const rect = this.host.getBoundingClientRect();
+    const hw = rect.width / 2 / zoom;
+    const hh = rect.height / 2 / zoom;
+    let onScreen = 0;
+    for (const e of this.entities) {
+      if (Math.abs(e.x - this.camera.x) <= hw && Math.abs(e.y - this.camera.y) <= hh) {
+        onScreen += 1;
+      }
+    }
+    return { entities: this.entities.length, onScreen };
+  }
+
+  private ownDebug(now: number): DebugState['own'] {
+    const info = this.own.info;
+    const w = this.world.welcome;
+    if (info === null || w === null) {
+      return null;
+    }
+    const h = ownHud(info, this.serverClock.tickAt(now), w.tickHz, w.weapons, null);
+    return {
+      tick: this.own.tick,
+      weapon: info.weapon,
+      owned: h.owned,
+      ammo: h.magazine === null || h.reserve === null ? null : { magazine: h.magazine, reserve: h.reserve },
+      reload: h.reload,
+      speedS: h.speedS,
+      damageS: h.damageS,
+      protectedS: h.protectedS,
+      respawnS: h.respawnS,
+    };
+  }
+
   private debugState(): DebugState {
     const counts = { players: 0, projectiles: 0, pickups: 0, walls: 0, flags: 0 };
     const view = this.receiver.latest()?.view ?? [];
@@ -1015,7 +1071,9 @@ export class App {
     }
     const f = this.ownEntity;
     const m = this.world.match;
-    const predicted = this.sim?.ownPosition(performance.now()) ?? null;
+    const now = performance.now();
+    const predicted = this.sim?.ownPosition(now) ?? null;
+    const frame = this.frameStats.summary();
     const stats = this.receiver.stats();
     return {
       connection: this.phase,
@@ -1032,19 +1090,38 @@ export class App {
       names: [...this.world.names.values()].map((n) => n.name),
       chat: this.world.chat.slice(-20).map((l) => `${this.world.nameOf(l.from)}: ${l.text}`),
       killFeed: this.world.feed.map((e) => e.entry.text),
-      snapshots: { received: this.snapshotsReceived, decoded: stats.decoded, lastId: this.receiver.ackId() },
-      rttMs: this.net.summary(performance.now()).rttMs,
+      snapshots: {
+        received: this.snapshotsReceived,
+        decoded: stats.decoded,
+        lastId: this.receiver.ackId(),
+        firstDecodedAtMs: this.firstSnapshotAtMs,
+      },
+      rttMs: this.net.summary(now).rttMs,
       match: m === null ? null : { phase: m.phase, mode: m.mode, red: m.redScore, blue: m.blueScore },
       mapLoaded: this.map !== null,
       mapSeed: this.mapSeed === null ? null : this.mapSeed.toString(),
       renderer: this.renderer?.rendererName ?? null,
       fps: Math.round(this.fps),
       frameMs: Math.round(this.frameMs * 100) / 100,
+      frameTime: {
+        frames: frame.frames,
+        meanMs: round3(frame.meanMs),
+        p99Ms: round3(frame.p99Ms),
+        maxMs: round3(frame.maxMs),
+        total: this.frameStats.total,
+        recentMs: this.frameStats.recent().map(round3),
+      },
+      drawn: this.drawnCounts(),
+      own: this.ownDebug(now),
       predicting: this.sim?.predicting ?? false,
       renderTick: this.renderTick,
       error: this.error,
     };
   }
+}
+
+function round3(v: number): number {
+  return Math.round(v * 1000) / 1000;
 }
 
 function clamp(v: number, lo: number, hi: number): number {

@@ -25,7 +25,13 @@ export interface DebugState {
   /** The last chat lines as "name: text". */
   readonly chat: readonly string[];
   readonly killFeed: readonly string[];
-  readonly snapshots: { readonly received: number; readonly decoded: number; readonly lastId: number };
+  readonly snapshots: {
+    readonly received: number;
+    readonly decoded: number;
+    readonly lastId: number;
+    /** performance.now() (ms since the page's timeOrigin) of the first decoded snapshot; null before. */
+    readonly firstDecodedAtMs: number | null;
+  };
   readonly rttMs: number | null;
   readonly match: {
     readonly phase: number;
@@ -39,6 +45,43 @@ export interface DebugState {
   readonly fps: number;
   /** Milliseconds a frame takes in the client's code and Pixi's render call (smoothed). */
   readonly frameMs: number;
+  /**
+   * The same over the last 120 frames (src/app/frame_stats.ts): the work measured with
+   * performance.now() around the update, HUD and render call, not the interval between frames.
+   */
+  readonly frameTime: {
+    /** Frames in the window (at most 120). */
+    readonly frames: number;
+    readonly meanMs: number;
+    readonly p99Ms: number;
+    readonly maxMs: number;
+    /** Frames measured since the page loaded: the newest `total - previous total` of `recentMs` are new. */
+    readonly total: number;
+    /** The window's frame times, oldest first (ms, rounded to µs). */
+    readonly recentMs: readonly number[];
+  };
+  /** Entities given to the renderer in the last frame, and how many of them were on the screen. */
+  readonly drawn: { readonly entities: number; readonly onScreen: number };
+  /**
+   * The own player's private state (Snapshot.me, src/app/own_state.ts); null for a spectator and
+   * before the first one. Timers in seconds left (null: off).
+   */
+  readonly own: {
+    /** Server tick of the snapshot that carried it. */
+    readonly tick: number;
+    /** Selected gun 0..3. */
+    readonly weapon: number;
+    /** Owned per slot: pistol, shotgun, rifle, sniper, melee. */
+    readonly owned: readonly boolean[];
+    /** The selected gun's rounds in the magazine and spare rounds (-1 = unlimited). */
+    readonly ammo: { readonly magazine: number; readonly reserve: number } | null;
+    /** Reload progress 0..1, null when not reloading. */
+    readonly reload: number | null;
+    readonly speedS: number | null;
+    readonly damageS: number | null;
+    readonly protectedS: number | null;
+    readonly respawnS: number | null;
+  } | null;
   /** True once the own player is predicted (src/game/prediction.ts; needs the map and a snapshot). */
   readonly predicting: boolean;
   /** Server tick drawn by the interpolation. */

@@ -1,104 +1,232 @@
-// What the HUD shows about the own player that snapshots do not carry directly, inferred from the
-// fields they do carry: which weapons are carried (the selected weapon field, crates picked up,
-// everything reset on death), when a reload or a boost started (the status bits appearing), and
-// when the player died (for the respawn countdown). Estimates, documented as such: the protocol
-// has no magazine count and no boost timers.
+// The own player's private state from Snapshot.me (docs/protocol.md "Snapshot"): rounds and spare
+// rounds per gun, the owned weapons, and timers as absolute server ticks (reload, speed and damage
+// boosts, spawn protection, respawn). The server sends it when it changed, at least every 10th
+// snapshot, never to spectators; the client keeps the newest one (by snapshot tick).
+//
+// Countdowns run between snapshots on ServerClock, an estimate of the server tick now:
+//
+//   snapshot header.tick, arrival ms ──> offset = tick / tick_hz - arrival (the largest recent one:
+//                                        the least delayed snapshot) ──> tickAt(now) = (now + offset) x tick_hz
+//
+// ownHud() turns both into what the HUD shows (pure, tested in test/app/own_state.test.ts).
 
-import { PlayerField, PlayerStatus } from '../net/fields';
+import type { OwnState as OwnStateMessage } from '../proto/game_generated';
+import type { WeaponSpec } from './world';
 
-/** Seconds from death to respawn (GAMEPLAY.md; not in the Welcome). */
-export const RESPAWN_S = 5;
-/** Seconds a speed or damage boost lasts (GAMEPLAY.md; not in the Welcome). */
-export const BOOST_S = 10;
+/** Guns with ammunition: pistol, shotgun, rifle, sniper (melee is slot 4 and needs none). */
+export const GUNS = 4;
+/** Weapon slots the HUD shows: the four guns and melee. */
+export const WEAPON_SLOTS = 5;
+/** OwnState.reserve_*: unlimited spare rounds (the pistol). */
+export const UNLIMITED = -1;
 
-/** Pickup kinds that give a weapon: shotgun, rifle, sniper crates (MapPickup.kind 2..4). */
-const CRATE_FIRST = 2;
-const CRATE_LAST = 4;
+/** Snapshot.me as plain numbers. */
+export interface OwnInfo {
+  /** Rounds in each gun's magazine (pistol, shotgun, rifle, sniper). */
+  readonly magazine: readonly number[];
+  /** Spare rounds of each gun; UNLIMITED (-1) for none to count. */
+  readonly reserve: readonly number[];
+  /** Bit per weapon: pistol 1, shotgun 2, rifle 4, sniper 8, melee 16. */
+  readonly owned: number;
+  /** Selected gun 0..3. */
+  readonly weapon: number;
+  /** Reloading until this tick; 0 = not reloading. */
+  readonly reloadDoneTick: number;
+  readonly speedUntil: number;
+  readonly damageUntil: number;
+  readonly protectedUntil: number;
+  /** While dead: the tick of the respawn; 0 while alive. */
+  readonly respawnTick: number;
+}
 
-export class OwnState {
-  /** Pistol, shotgun, rifle, sniper. */
-  readonly carried: boolean[] = [true, false, false, false];
-  alive = false;
-  diedAtMs: number | null = null;
-  reloadStartMs: number | null = null;
-  speedStartMs: number | null = null;
-  damageStartMs: number | null = null;
-  private seen = false;
+export function readOwnState(m: OwnStateMessage): OwnInfo {
+  return {
+    magazine: [m.magazinePistol(), m.magazineShotgun(), m.magazineRifle(), m.magazineSniper()],
+    reserve: [m.reservePistol(), m.reserveShotgun(), m.reserveRifle(), m.reserveSniper()],
+    owned: m.owned(),
+    weapon: m.weapon(),
+    reloadDoneTick: m.reloadDoneTick(),
+    speedUntil: m.speedUntil(),
+    damageUntil: m.damageUntil(),
+    protectedUntil: m.protectedUntil(),
+    respawnTick: m.respawnTick(),
+  };
+}
 
-  /** The own player's fields from a snapshot (null: not in the view), received at `nowMs`. */
-  update(f: readonly number[] | null, nowMs: number): void {
-    if (f === null) {
-      return;
-    }
-    const status = f[PlayerField.Status] ?? 0;
-    const alive = (status & PlayerStatus.Alive) !== 0;
-    if (this.seen && this.alive && !alive) {
-      this.diedAtMs = nowMs;
-    }
-    if (!this.alive && alive) {
-      // A respawn resets the weapons to the pistol and removes boosts (GAMEPLAY.md "Players").
-      this.carried.fill(false);
-      this.carried[0] = true;
-      this.diedAtMs = null;
-    }
-    this.alive = alive;
-    this.seen = true;
-    const weapon = f[PlayerField.Weapon] ?? 0;
-    if (weapon >= 0 && weapon < this.carried.length) {
-      this.carried[weapon] = true;
-    }
-    this.reloadStartMs = edge(status, PlayerStatus.Reloading, this.reloadStartMs, nowMs);
-    this.speedStartMs = edge(status, PlayerStatus.Speed, this.speedStartMs, nowMs);
-    this.damageStartMs = edge(status, PlayerStatus.Damage, this.damageStartMs, nowMs);
+/** The newest Snapshot.me of a connection. */
+export class OwnTracker {
+  private info_: OwnInfo | null = null;
+  private tick_ = -1;
+
+  /** The kept state, null before the first one (and always for a spectator). */
+  get info(): OwnInfo | null {
+    return this.info_;
   }
 
-  /** A PickupTaken effect named the own player with pickup `kind`. */
-  pickedUp(kind: number, nowMs: number): void {
-    if (kind >= CRATE_FIRST && kind <= CRATE_LAST) {
-      this.carried[kind - CRATE_FIRST + 1] = true;
-    } else if (kind === 5) {
-      this.speedStartMs = nowMs; // a second boost restarts the timer
-    } else if (kind === 6) {
-      this.damageStartMs = nowMs;
+  /** Server tick of the snapshot that carried the kept state (-1: none). */
+  get tick(): number {
+    return this.tick_;
+  }
+
+  /**
+   * A snapshot of server tick `tick` arrived carrying `me` (null: absent, nothing changed). An
+   * older snapshot (reordered on the unreliable channel) does not replace a newer state.
+   */
+  update(tick: number, me: OwnInfo | null): void {
+    if (me !== null && tick >= this.tick_) {
+      this.info_ = me;
+      this.tick_ = tick;
     }
-  }
-
-  /** Seconds until the respawn, null while alive or unknown. */
-  respawnInS(nowMs: number): number | null {
-    return this.alive || this.diedAtMs === null
-      ? null
-      : Math.max(0, RESPAWN_S - (nowMs - this.diedAtMs) / 1000);
-  }
-
-  /** Reload progress 0..1 for a reload of `reloadS` seconds, null when not reloading. */
-  reloadProgress(nowMs: number, reloadS: number): number | null {
-    if (this.reloadStartMs === null) {
-      return null;
-    }
-    return reloadS <= 0 ? 1 : Math.min(1, (nowMs - this.reloadStartMs) / 1000 / reloadS);
-  }
-
-  /** Seconds left of a boost that started at `startMs`, null when off. */
-  static boostLeftS(startMs: number | null, nowMs: number): number | null {
-    return startMs === null ? null : Math.max(0, BOOST_S - (nowMs - startMs) / 1000);
   }
 
   reset(): void {
-    this.carried.fill(false);
-    this.carried[0] = true;
-    this.alive = false;
-    this.seen = false;
-    this.diedAtMs = null;
-    this.reloadStartMs = null;
-    this.speedStartMs = null;
-    this.damageStartMs = null;
+    this.info_ = null;
+    this.tick_ = -1;
   }
 }
 
-/** The start time of a status bit: kept while set, set now when it appears, null when clear. */
-function edge(status: number, bit: number, start: number | null, nowMs: number): number | null {
-  if ((status & bit) === 0) {
+/** Samples more than this much behind the estimate restart it (a server restart, a long pause). */
+const CLOCK_RESET_MS = 1000;
+/** The estimate gives way by this much per millisecond (clock drift between client and server). */
+const CLOCK_DRIFT = 0.001;
+
+/** Estimates the server tick now from the snapshot headers (see the top of this file). */
+export class ServerClock {
+  private offsetMs: number | null = null;
+  private lastMs = 0;
+
+  constructor(private tickHz = 30) {}
+
+  /** A snapshot of server tick `tick` arrived at `nowMs` (client ms). */
+  onSnapshot(tick: number, nowMs: number): void {
+    const sample = (tick * 1000) / this.tickHz - nowMs;
+    if (this.offsetMs === null || sample >= this.offsetMs || sample < this.offsetMs - CLOCK_RESET_MS) {
+      this.offsetMs = sample;
+    } else {
+      this.offsetMs = Math.max(sample, this.offsetMs - Math.max(0, nowMs - this.lastMs) * CLOCK_DRIFT);
+    }
+    this.lastMs = nowMs;
+  }
+
+  /** The estimated server tick at `nowMs` (fractional), null before the first snapshot. */
+  tickAt(nowMs: number): number | null {
+    return this.offsetMs === null ? null : ((nowMs + this.offsetMs) * this.tickHz) / 1000;
+  }
+
+  /** A new connection (Welcome): forget the estimate; `tickHz` from the Welcome. */
+  reset(tickHz: number): void {
+    this.tickHz = tickHz > 0 ? tickHz : 30;
+    this.offsetMs = null;
+    this.lastMs = 0;
+  }
+}
+
+/** Seconds from `tickNow` to `untilTick`; null when the timer is off (0) or has run out. */
+export function secondsUntil(untilTick: number, tickNow: number, tickHz: number): number | null {
+  if (untilTick === 0 || tickNow >= untilTick || tickHz <= 0) {
     return null;
   }
-  return start ?? nowMs;
+  return (untilTick - tickNow) / tickHz;
+}
+
+/**
+ * Progress 0..1 of a reload that ends at `doneTick` and lasts `reloadS` seconds; null when not
+ * reloading (doneTick 0). Stays at 1 past the end until the state that clears it arrives.
+ */
+export function reloadProgress(
+  doneTick: number,
+  tickNow: number,
+  tickHz: number,
+  reloadS: number,
+): number | null {
+  if (doneTick === 0) {
+    return null;
+  }
+  if (reloadS <= 0 || tickHz <= 0) {
+    return 1;
+  }
+  const leftS = (doneTick - tickNow) / tickHz;
+  return Math.min(1, Math.max(0, 1 - leftS / reloadS));
+}
+
+/** What the HUD shows of the own state. */
+export interface OwnHud {
+  /** Selected weapon 0..4. */
+  readonly weapon: number;
+  /** Per slot (pistol, shotgun, rifle, sniper, melee): owned. */
+  readonly owned: readonly boolean[];
+  /** Rounds in the selected gun's magazine; null when unknown or for melee. */
+  readonly magazine: number | null;
+  /** Spare rounds of the selected gun (UNLIMITED = -1); null when unknown or for melee. */
+  readonly reserve: number | null;
+  /** 0..1 while reloading, else null. */
+  readonly reload: number | null;
+  /** Seconds left of the speed boost, damage boost and spawn protection; null when off. */
+  readonly speedS: number | null;
+  readonly damageS: number | null;
+  readonly protectedS: number | null;
+  /** Seconds to the respawn while dead (0 when due), null while alive or unknown. */
+  readonly respawnS: number | null;
+}
+
+/**
+ * The HUD's view of the own state `info` (null: none received yet) at server tick `tickNow` (null:
+ * no estimate yet). `selected` is the weapon field of the own entity when it is in the view; the
+ * weapons' reload times come from the Welcome.
+ */
+export function ownHud(
+  info: OwnInfo | null,
+  tickNow: number | null,
+  tickHz: number,
+  weapons: readonly WeaponSpec[],
+  selected: number | null,
+): OwnHud {
+  const weapon = selected ?? info?.weapon ?? 0;
+  const owned: boolean[] = [];
+  for (let i = 0; i < WEAPON_SLOTS; ++i) {
+    // Before the first state: the selected weapon and melee, which everybody has.
+    owned.push(info === null ? i === weapon || i === GUNS : (info.owned & (1 << i)) !== 0);
+  }
+  if (info === null) {
+    return {
+      weapon,
+      owned,
+      magazine: null,
+      reserve: null,
+      reload: null,
+      speedS: null,
+      damageS: null,
+      protectedS: null,
+      respawnS: null,
+    };
+  }
+  const gun = weapon < GUNS;
+  const timer = (until: number): number | null =>
+    tickNow === null ? null : secondsUntil(until, tickNow, tickHz);
+  const reloadS = weapons[info.weapon]?.reloadS ?? 1;
+  return {
+    weapon,
+    owned,
+    magazine: gun ? (info.magazine[weapon] ?? 0) : null,
+    reserve: gun ? (info.reserve[weapon] ?? 0) : null,
+    reload:
+      info.reloadDoneTick === 0
+        ? null
+        : tickNow === null
+          ? 0
+          : reloadProgress(info.reloadDoneTick, tickNow, tickHz, reloadS),
+    speedS: timer(info.speedUntil),
+    damageS: timer(info.damageUntil),
+    protectedS: timer(info.protectedUntil),
+    respawnS: info.respawnTick === 0 ? null : (timer(info.respawnTick) ?? (tickNow === null ? null : 0)),
+  };
+}
+
+/** "12 / 36", "7 / ∞" (unlimited spare rounds), "–" when unknown. */
+export function formatAmmo(magazine: number | null, reserve: number | null): string {
+  if (magazine === null) {
+    return '–';
+  }
+  const spare = reserve === null ? '–' : reserve < 0 ? '∞' : `${reserve}`;
+  return `${magazine} / ${spare}`;
 }

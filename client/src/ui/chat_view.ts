@@ -1,5 +1,6 @@
 // Chat (bottom left): the recent lines, and an input opened with Enter (T for team). Lines are
-// text nodes, never markup. The team toggle switches between "All" and "Team".
+// text nodes, never markup. The team toggle switches between "All" and "Team". A spectator gets a
+// hint instead of the input (the server takes chat from players only).
 
 import type { NameLookup } from '../app/feed';
 import { chatSender } from '../app/feed';
@@ -8,10 +9,16 @@ import { CHAT_MAX_BYTES, chatBytes } from '../net/messages';
 import { el, show, teamTextClass } from './dom';
 
 const SHOW_MS = 12000;
+const HINT_MS = 4000;
 
 export class ChatView {
   readonly root = el('div', 'absolute bottom-40 left-3 flex w-[26rem] max-w-[60vw] flex-col gap-1');
   private readonly log = el('div', 'pointer-events-none flex flex-col gap-0.5');
+  private readonly hintLine = el(
+    'div',
+    'pointer-events-none w-fit rounded bg-amber-500/90 px-2 py-0.5 text-sm font-semibold text-slate-950',
+  );
+  private hintUntilMs = 0;
   private readonly form = el('form', 'pointer-events-auto flex items-center gap-1');
   private readonly input = el(
     'input',
@@ -41,7 +48,10 @@ export class ChatView {
     this.updateToggle();
     this.form.append(this.toggle, this.input);
     show(this.form, false);
-    this.root.append(this.log, this.form);
+    this.hintLine.id = 'chat-hint';
+    this.hintLine.setAttribute('role', 'status');
+    show(this.hintLine, false);
+    this.root.append(this.log, this.hintLine, this.form);
     this.toggle.addEventListener('click', () => {
       this.teamOnly = !this.teamOnly;
       this.updateToggle();
@@ -107,7 +117,18 @@ export class ChatView {
     this.onClose?.();
   }
 
+  /** Shows `text` under the chat lines for a few seconds (e.g. why the input did not open). */
+  hint(text: string, nowMs: number): void {
+    this.hintLine.textContent = text;
+    this.hintUntilMs = nowMs + HINT_MS;
+    show(this.hintLine, true);
+  }
+
   update(lines: readonly ChatLine[], names: NameLookup, ownId: number, nowMs: number): void {
+    if (this.hintUntilMs !== 0 && nowMs >= this.hintUntilMs) {
+      this.hintUntilMs = 0;
+      show(this.hintLine, false);
+    }
     const visible = this.open_ ? lines.slice(-12) : lines.filter((l) => nowMs - l.atMs < SHOW_MS).slice(-8);
     const key = `${this.open_}|${visible.map((l) => l.atMs).join(',')}|${visible.length}`;
     if (key === this.shown) {

@@ -1,10 +1,12 @@
 // The heads-up display over the game view (Tailwind DOM): match bar (timer, scores, flags), own
-// vitals (health, shield, weapon slots, reload, boosts), respawn countdown, spectator bar, network
+// vitals (health, shield, weapon slots, rounds and spare rounds, reload, boost and protection
+// timers, all from the snapshots' OwnState), respawn countdown, spectator bar, network
 // panel and a banner for connection trouble. update() is called every frame and touches the DOM
 // only where a value changed.
 
 import { formatClock } from '../app/feed';
 import type { NetSummary } from '../app/net_stats';
+import { formatAmmo } from '../app/own_state';
 import { MODE_NAMES } from '../app/world';
 import { el, setStyle, setText, show } from './dom';
 
@@ -16,15 +18,18 @@ export interface VitalsModel {
   readonly maxShield: number;
   /** Selected weapon 0..4. */
   readonly weapon: number;
-  /** Which of pistol, shotgun, rifle, sniper the player carries (melee always). */
-  readonly carried: readonly boolean[];
-  readonly magazine: number;
+  /** Per slot (pistol, shotgun, rifle, sniper, melee): owned; the others are greyed. */
+  readonly owned: readonly boolean[];
+  /** Rounds in the magazine of the selected gun (null: unknown or melee). */
+  readonly magazine: number | null;
+  /** Spare rounds of the selected gun, -1 unlimited (null: unknown or melee). */
+  readonly reserve: number | null;
   /** 0..1 while reloading, null otherwise. */
   readonly reload: number | null;
-  /** Seconds left, estimated from when the status bit appeared; null when off. */
+  /** Seconds left of the boosts and the spawn protection (from OwnState's ticks); null when off. */
   readonly speedS: number | null;
   readonly damageS: number | null;
-  readonly protectedOn: boolean;
+  readonly protectedS: number | null;
   readonly carrying: boolean;
   /** Seconds to respawn while dead, else null. */
   readonly respawnS: number | null;
@@ -47,6 +52,8 @@ export interface NetModel {
   readonly transportNote: string | null;
   readonly renderer: string;
   readonly fps: number | null;
+  /** Mean client frame time (ms: update, HUD and render call), shown with the fps. */
+  readonly frameMs: number | null;
   readonly simNote: string | null;
 }
 
@@ -79,7 +86,7 @@ export class Hud {
   private readonly shFill = el('div', 'h-full rounded bg-sky-400');
   private readonly shRow = el('div', 'relative h-2 w-72 overflow-hidden rounded bg-slate-900/80');
   private readonly slots: HTMLElement[] = [];
-  private readonly ammo = el('div', 'text-sm font-semibold text-slate-200');
+  private readonly ammo = el('div', 'text-sm font-semibold tabular-nums text-slate-200');
   private readonly reloadBar = el('div', 'h-full bg-amber-300');
   private readonly reloadRow = el('div', 'h-1.5 w-40 overflow-hidden rounded bg-slate-900/80');
   private readonly boosts = el('div', 'flex gap-2 text-xs font-semibold');
@@ -130,6 +137,7 @@ export class Hud {
       slotRow.append(s);
     });
     this.reloadRow.append(this.reloadBar);
+    this.ammo.id = 'ammo';
     const ammoRow = el('div', 'flex items-center gap-2');
     ammoRow.append(this.ammo, this.reloadRow, this.boosts);
     this.vitals.id = 'vitals';
@@ -209,29 +217,34 @@ export class Hud {
     show(this.shRow, v.shield > 0);
     setStyle(this.shFill, 'width', `${((100 * v.shield) / Math.max(1, v.maxShield)).toFixed(1)}%`);
     this.slots.forEach((s, i) => {
-      const carried = i === 4 || (v.carried[i] ?? false);
+      const owned = v.owned[i] ?? false;
       const selected = i === v.weapon;
       const cls = `rounded-md px-2 py-1 text-xs font-semibold ring-1 ${
         selected
           ? 'bg-sky-500/80 ring-sky-300 text-white'
-          : carried
+          : owned
             ? 'bg-slate-900/80 ring-slate-600 text-slate-200'
             : 'bg-slate-900/40 ring-slate-800 text-slate-600'
       }`;
       if (s.className !== cls) {
         s.className = cls;
       }
+      s.setAttribute('aria-disabled', String(!owned));
     });
-    // The magazine count is not in the protocol (snapshots carry the weapon and the reloading
-    // bit only): the HUD shows the magazine size and the reload progress.
+    const label = WEAPON_LABELS[v.weapon] ?? '';
     setText(
       this.ammo,
       v.weapon === 4
         ? 'Melee'
         : v.reload !== null
-          ? 'Reloading…'
-          : `${WEAPON_LABELS[v.weapon] ?? ''} · mag ${v.magazine}`,
+          ? `${label} · reloading ${Math.floor(v.reload * 100)}%`
+          : `${label} · ${formatAmmo(v.magazine, v.reserve)}`,
     );
+    const empty = v.magazine === 0 && v.reload === null;
+    const ammoClass = `text-sm font-semibold tabular-nums ${empty ? 'text-red-400' : 'text-slate-200'}`;
+    if (this.ammo.className !== ammoClass) {
+      this.ammo.className = ammoClass;
+    }
     show(this.reloadRow, v.reload !== null);
     setStyle(this.reloadBar, 'width', `${((v.reload ?? 0) * 100).toFixed(0)}%`);
     const b: string[] = [];
@@ -241,8 +254,8 @@ export class Hud {
     if (v.damageS !== null) {
       b.push(`Damage ${Math.ceil(v.damageS)}s`);
     }
-    if (v.protectedOn) {
-      b.push('Protected');
+    if (v.protectedS !== null) {
+      b.push(`Protected ${Math.ceil(v.protectedS)}s`);
     }
     if (v.carrying) {
       b.push('Carrying the flag!');
@@ -266,7 +279,9 @@ export class Hud {
       `rtt ${s.rttMs === null ? '–' : `${Math.round(s.rttMs)} ms`} · loss ${s.lossPercent.toFixed(1)}%`,
       `snapshots ${s.snapshotsPerSecond.toFixed(1)}/s`,
       `in ${s.kbpsIn.toFixed(1)} kbit/s · out ${s.kbpsOut.toFixed(1)} kbit/s`,
-      n.fps !== null ? `fps ${n.fps.toFixed(0)} · ${n.renderer}` : '',
+      n.fps !== null
+        ? `fps ${n.fps.toFixed(0)}${n.frameMs !== null ? ` · frame ${n.frameMs.toFixed(1)} ms` : ''} · ${n.renderer}`
+        : '',
       n.simNote ?? '',
     ];
     lines.forEach((t, i) => {

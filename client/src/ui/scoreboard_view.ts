@@ -5,12 +5,7 @@ import { type NameLookup, teamName } from '../app/feed';
 import { type MatchInfo, MODE_NAMES, type ScoreboardInfo } from '../app/world';
 import { el, show, teamTextClass } from './dom';
 
-function table(
-  sb: ScoreboardInfo | null,
-  names: NameLookup,
-  captures: boolean,
-  spectator: boolean,
-): HTMLElement {
+function table(sb: ScoreboardInfo | null, names: NameLookup, captures: boolean): HTMLElement {
   const t = el('table', 'w-full border-collapse text-left text-sm');
   const head = el('tr', 'border-b border-slate-700 text-xs uppercase tracking-wide text-slate-400');
   for (const h of ['#', 'Player', 'Score', 'Kills', 'Deaths', ...(captures ? ['Caps'] : [])]) {
@@ -20,8 +15,8 @@ function table(
   const body = el('tbody');
   if (sb === null) {
     const tr = el('tr');
-    // The server answers ScoreboardRequest from players only.
-    const td = el('td', 'px-2 py-3 text-slate-400', spectator ? 'Spectators get no scoreboard.' : 'Loading…');
+    // Players and spectators alike ask for it (a spectator's has no own row).
+    const td = el('td', 'px-2 py-3 text-slate-400', 'Loading…');
     td.colSpan = 6;
     tr.append(td);
     body.append(tr);
@@ -87,7 +82,7 @@ export class ScoreboardView {
       sb === null
         ? ''
         : `${MODE_NAMES[mode] ?? 'Match'} · ${sb.players} players${mode !== 0 ? ` · Red ${sb.redScore} : ${sb.blueScore} Blue` : ''}`;
-    this.body.replaceChildren(table(sb, names, mode === 2, false));
+    this.body.replaceChildren(table(sb, names, mode === 2));
   }
 }
 
@@ -144,7 +139,7 @@ export class ResultsView {
     const key = `${match.number}|${sb?.atMs ?? 0}`;
     if (key !== this.key) {
       this.key = key;
-      this.body.replaceChildren(table(sb, names, match.mode === 2, ownTeam > 2));
+      this.body.replaceChildren(table(sb, names, match.mode === 2));
     }
   }
 }
