@@ -6,33 +6,18 @@
 
 import { formatClock } from '../app/feed';
 import type { NetSummary } from '../app/net_stats';
-import { formatAmmo } from '../app/own_state';
+import { formatAmmo, type OwnHud } from '../app/own_state';
 import { MODE_NAMES } from '../app/world';
 import { el, setStyle, setText, show } from './dom';
 
-export interface VitalsModel {
+/** Own vitals: the OwnState part (weapons, rounds, timers) plus what the snapshot entity shows. */
+export interface VitalsModel extends OwnHud {
   readonly alive: boolean;
   readonly health: number;
   readonly maxHealth: number;
   readonly shield: number;
   readonly maxShield: number;
-  /** Selected weapon 0..4. */
-  readonly weapon: number;
-  /** Per slot (pistol, shotgun, rifle, sniper, melee): owned; the others are greyed. */
-  readonly owned: readonly boolean[];
-  /** Rounds in the magazine of the selected gun (null: unknown or melee). */
-  readonly magazine: number | null;
-  /** Spare rounds of the selected gun, -1 unlimited (null: unknown or melee). */
-  readonly reserve: number | null;
-  /** 0..1 while reloading, null otherwise. */
-  readonly reload: number | null;
-  /** Seconds left of the boosts and the spawn protection (from OwnState's ticks); null when off. */
-  readonly speedS: number | null;
-  readonly damageS: number | null;
-  readonly protectedS: number | null;
   readonly carrying: boolean;
-  /** Seconds to respawn while dead, else null. */
-  readonly respawnS: number | null;
 }
 
 export interface MatchModel {
