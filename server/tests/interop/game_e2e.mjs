@@ -4,7 +4,10 @@
 // ("Name", "Play"), walks with the keyboard (the server's own position of her player changes),
 // fires (a projectile appears), sees bots, opens the scoreboard with Tab, and sends a chat line
 // that bob, on the second page, receives; then alice reloads the page and resumes the same player
-// with her session token. The page's read-only hook window.__mgs.state() (client/src/app/debug.ts)
+// with her session token. Two more pages try the paths that go wrong: dave's browser cannot
+// connect over WebRTC (the server's ICE candidates are stripped from its answer), so the client
+// falls back to the WebSocket transport, says so, and plays; carol finds the server full (the
+// test runs it with server.max_players = 3) and is told so on the start screen. The page's read-only hook window.__mgs.state() (client/src/app/debug.ts)
 // reports what the client holds. Screenshots go to --artifacts. Prints one JSON line and exits 0,
 // or "FAIL ..." and exits 1; the server and Chromium are stopped either way.
 import fs from 'node:fs';
@@ -47,7 +50,8 @@ await runMain('game_e2e', Number(opts['timeout-s']) || 120, async (ctx) => {
   const dist = path.resolve(opts['client-dist']);
   check(fs.existsSync(path.join(dist, 'index.html')),
     `the web client is not built (${dist}/index.html missing): run "npm run build" in client/`);
-  opts['server-arg'] = [...opts['server-arg'], '--set', `server.static_dir=${dist}`, '--bots', '6'];
+  opts['server-arg'] = [...opts['server-arg'], '--set', `server.static_dir=${dist}`, '--bots', '6',
+    '--set', 'server.max_players=3'];
   const server = await startServerUnderTest(ctx, opts, artifacts);
   const base = `http://${HOST}:${server.httpPort}/`;
 
@@ -55,7 +59,7 @@ await runMain('game_e2e', Number(opts['timeout-s']) || 120, async (ctx) => {
   ctx.onCleanup(() => fs.writeFileSync(path.join(artifacts, 'console.log'), consoleLines.join('\n') + '\n'));
 
   // One persistent context (own profile) per player, as two browsers would be.
-  const launch = async (who) => {
+  const launch = async (who, initScript = null) => {
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), `mgs-e2e-${who}-`));
     ctx.onCleanup(() => fs.rmSync(profile, { recursive: true, force: true, maxRetries: 3 }));
     ctx.onCleanup(() => killProfileProcesses(profile));
@@ -65,6 +69,7 @@ await runMain('game_e2e', Number(opts['timeout-s']) || 120, async (ctx) => {
       args: CHROMIUM_ARGS,
     }), 30000, `Chromium launch (${who})`);
     ctx.onCleanup(() => withTimeout(context.close(), 10000, `Chromium close (${who})`));
+    if (initScript) await context.addInitScript(initScript);
     const page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (m) => consoleLines.push(`${who} console.${m.type()}: ${m.text()}`));
     page.on('pageerror', (e) => consoleLines.push(`${who} pageerror: ${e.message}`));
@@ -87,14 +92,18 @@ await runMain('game_e2e', Number(opts['timeout-s']) || 120, async (ctx) => {
     throw new TestFailure(`${who}: ${what} (after ${timeoutMs} ms); state: ${JSON.stringify(s)}\n` +
       `--- console (last lines):\n${consoleLines.slice(-15).join('\n')}`);
   };
-  const join = async (page, who, name) => {
+  const play = async (page, who, name) => {
     const resp = await page.goto(base, { waitUntil: 'load', timeout: 15000 });
     check(resp && resp.ok(), `GET / returned HTTP ${resp?.status()}`);
     await shot(page, `${who}-start.png`);
     await page.getByLabel('Name').fill(name);
     await page.getByRole('button', { name: 'Play' }).click();
+  };
+  const join = async (page, who, name, timeoutMs = 15000) => {
+    await play(page, who, name);
     return waitState(page, who, 'joined and receiving snapshots',
-      (s) => s.connection === 'playing' && s.playerId !== null && s.snapshots.decoded > 5 && s.serverPosition !== null);
+      (s) => s.connection === 'playing' && s.playerId !== null && s.snapshots.decoded > 5 && s.serverPosition !== null,
+      timeoutMs);
   };
 
   const alice = await launch('alice');
@@ -152,6 +161,38 @@ await runMain('game_e2e', Number(opts['timeout-s']) || 120, async (ctx) => {
   await waitState(bob, 'bob', `receives "${line}"`, (s) => s.chat.some((c) => c.includes(line)));
   await shot(bob, 'bob-chat.png');
 
+  // WebRTC that cannot connect: the answer's candidates are removed, so ICE never succeeds and the
+  // client falls back to the WebSocket transport (resuming the session the answer made).
+  const dave = await launch('dave', () => {
+    const Original = window.RTCPeerConnection;
+    window.RTCPeerConnection = class extends Original {
+      setRemoteDescription(desc) {
+        if (desc?.sdp) {
+          const sdp = desc.sdp.split('\r\n').filter((l) => !l.startsWith('a=candidate')).join('\r\n');
+          return super.setRemoteDescription({ type: desc.type, sdp });
+        }
+        return super.setRemoteDescription(desc);
+      }
+    };
+  });
+  const fellBack = await join(dave, 'dave', 'dave', 40000);
+  check(fellBack.transport === 'websocket', `dave uses ${fellBack.transport}, expected the websocket fallback`);
+  check(!!fellBack.transportNote, 'the fallback is not explained (transportNote empty)');
+  await dave.getByText(/websocket/i).first().waitFor({ state: 'visible', timeout: 5000 }).catch(async (e) => {
+    await shot(dave, 'dave-failure.png');
+    throw new TestFailure(`the network panel does not say the WebSocket transport is used: ${e.message}`);
+  });
+  await shot(dave, 'dave-websocket-fallback.png');
+
+  // A fourth player with max_players = 3: a clear message on the start screen.
+  const carol = await launch('carol');
+  await play(carol, 'carol', 'carol');
+  await carol.getByText(/full/i).first().waitFor({ state: 'visible', timeout: 10000 }).catch(async (e) => {
+    await shot(carol, 'carol-failure.png');
+    throw new TestFailure(`carol was not told the server is full: ${e.message}; state ${JSON.stringify(await state(carol))}`);
+  });
+  await shot(carol, 'carol-server-full.png');
+
   // Reload: the session token brings alice back as the same player.
   const id = joined.playerId;
   await alice.reload({ waitUntil: 'load', timeout: 15000 });
@@ -164,6 +205,7 @@ await runMain('game_e2e', Number(opts['timeout-s']) || 120, async (ctx) => {
   return {
     player: id, bots_seen: withBots.entities.players - 1,
     moved_wu: Math.round(Math.hypot(moved.serverPosition.x - before.x, moved.serverPosition.y - before.y)),
-    projectiles_seen: fired.entities.projectiles, rtt_ms: back.rttMs, fps: back.fps, artifacts,
+    projectiles_seen: fired.entities.projectiles, rtt_ms: back.rttMs, fps: back.fps,
+    fallback: fellBack.transportNote, artifacts,
   };
 });
