@@ -99,7 +99,8 @@ void NavGrid::build(const world::Map& map, float cell_size, float clearance, con
     rows_ = std::max(1, static_cast<int>(std::ceil(map.height * inv_cell_)));
     version_ = 0;
 
-    blockers_.assign(idx(cols_ * rows_), 0);
+    // A fresh zeroed array: only the cells near walls are written (and their pages touched).
+    blockers_ = ZeroedVector<std::uint16_t>(idx(cols_ * rows_));
     alive_.resize(map.walls.size());
     for (std::size_t w = 0; w < map.walls.size(); ++w) {
         alive_[w] = wall_alive == nullptr || wall_alive[w] != 0 ? 1 : 0;
@@ -231,54 +232,124 @@ bool NavGrid::clear_line(Vec2 a, Vec2 b) const noexcept {
 // --- FlowField --------------------------------------------------------------------------------
 
 void FlowField::compute(const NavGrid& nav, Vec2 goal) {
+    begin(nav, goal);
+    advance(nav, std::numeric_limits<std::size_t>::max());
+}
+
+void FlowField::begin(const NavGrid& nav, Vec2 goal) {
     cols_ = nav.cols();
     rows_ = nav.rows();
     cell_ = nav.cell_size();
     nav_version_ = nav.version();
     goal_ = goal;
-    const std::vector<std::uint8_t>& walk = nav.padded_walkable();
-    cost_.resize(walk.size());
-    for (std::size_t i = 0; i < walk.size(); ++i) cost_[i] = walk[i] != 0 ? kUnreachable : kBlocked;
+    goal_target_ = goal;
+    goal_cell_ = -1;
+    complete_ = false;
+    filled_ = 0;
+    search_cost_ = 0;
+    bucket_pos_ = 0;
+    pending_ = 0;
+    expanded_ = 0;
+    const std::size_t n = nav.padded_walkable().size();
+    if (n > cost_.capacity()) {
+        cost_ = ZeroedVector<std::uint32_t>(n); // fresh memory, not written yet
+        warm_ = 0;
+    }
+    cost_.resize(n); // writes nothing (ZeroedVector)
+    warm_ = std::min(warm_, n);
     for (auto& b : buckets_) b.clear();
+}
 
-    const int g = nav.nearest_walkable(goal, kSnapCells);
+std::size_t FlowField::fill(const NavGrid& nav, std::size_t budget) {
+    // One grid version for the whole array: a change before the fill is done starts it over
+    // (cheaply: what was filled is warm now, 1/16 entry a cell), so the field is the search of
+    // exactly the version it reports.
+    if (nav.version() != nav_version_) {
+        nav_version_ = nav.version();
+        filled_ = 0;
+    }
+    const std::uint8_t* walk = nav.padded_walkable().data();
+    const std::size_t n = cost_.size();
+    std::uint32_t* cost = cost_.data();
+    std::size_t used = 0;
+    while (filled_ < n && used < budget) {
+        const std::size_t room = budget - used;
+        const bool warm = filled_ < warm_;
+        const std::size_t cells = (warm ? warm_ : n) - filled_;
+        std::size_t step = std::min(room, cells);
+        if (warm)
+            step = (cells + kWarmFillPerEntry - 1) / kWarmFillPerEntry <= room ? cells
+                                                                               : room * kWarmFillPerEntry;
+        const std::size_t end = filled_ + step;
+        for (std::size_t i = filled_; i < end; ++i) cost[i] = walk[i] != 0 ? kUnreachable : kBlocked;
+        used += warm ? (step + kWarmFillPerEntry - 1) / kWarmFillPerEntry : step;
+        filled_ = end;
+        warm_ = std::max(warm_, end);
+    }
+    if (filled_ < n) return used;
+
+    // The whole grid is in: snap the goal and seed the queue.
+    const int g = nav.nearest_walkable(goal_, kSnapCells);
     if (g < 0) {
-        goal_cell_ = -1;
-        goal_target_ = goal;
-        return;
+        complete_ = true; // nothing is reachable
+        return used;
     }
     goal_cell_ = nav.padded_of(g);
-    goal_target_ = g == nav.cell_of(goal) ? goal : nav.center(g);
-
-    // Dial's algorithm: integer costs, and every pending cost lies in [d, d + 14] while cost d
-    // is expanded, so 16 buckets indexed by cost mod 16 never mix two costs. Stale entries (a
-    // cell queued again at a lower cost) are skipped. The result is the unique shortest-cost
-    // field, so the order of expansion cannot change it.
-    const int pc = nav.padded_cols();
-    const std::uint8_t* w = walk.data();
-    std::uint32_t* cost = cost_.data();
+    goal_target_ = g == nav.cell_of(goal_) ? goal_ : nav.center(g);
     cost[goal_cell_] = 0;
     buckets_[0].push_back(static_cast<std::uint32_t>(goal_cell_));
-    std::size_t pending = 1;
-    for (std::uint32_t d = 0; pending > 0; ++d) {
-        std::vector<std::uint32_t>& bucket = buckets_[d & 15u];
-        pending -= bucket.size();
-        for (const std::uint32_t entry : bucket) {
-            const auto c = static_cast<int>(entry);
+    pending_ = 1;
+    return used;
+}
+
+bool FlowField::advance(const NavGrid& nav, std::size_t budget) {
+    if (complete_) return true;
+    if (nav.cols() != cols_ || nav.rows() != rows_) begin(nav, goal_); // another grid: start over
+    std::size_t taken = 0;
+    if (filled_ < cost_.size()) {
+        taken = fill(nav, budget);
+        if (filled_ < cost_.size() || complete_) return complete_;
+    }
+    // Dial's algorithm: integer costs, and every pending cost lies in [d, d + 14] while cost d
+    // is expanded, so 16 buckets indexed by cost mod 16 never mix two costs, and expanding cost
+    // d never appends to d's own bucket, so a slice can stop anywhere in it and the next one
+    // resume at the same entry. Stale entries (a cell queued again at a lower cost) are skipped.
+    // The result is the unique shortest-cost field, so neither the order of expansion nor where
+    // the slices end can change it. Walkability is read from the cost array (kBlocked).
+    const int pc = cols_ + 2;
+    std::uint32_t* cost = cost_.data();
+    std::size_t expanded = 0;
+    while (pending_ > 0) {
+        const std::uint32_t d = search_cost_;
+        std::vector<std::uint32_t>& bucket = buckets_[d % kBuckets];
+        while (bucket_pos_ < bucket.size()) {
+            if (taken == budget) {
+                expanded_ += expanded;
+                return false;
+            }
+            const auto c = static_cast<int>(bucket[bucket_pos_++]);
+            ++taken;
+            ++expanded;
+            --pending_;
             if (cost[c] != d) continue;
             for_each_move(
-                c, pc, [w](int n) { return w[n] != 0; },
+                c, pc, [cost](int n) { return cost[n] != kBlocked; },
                 [&](int n, std::uint32_t step) {
                     const std::uint32_t nd = d + step;
                     if (nd < cost[n]) {
                         cost[n] = nd;
-                        buckets_[nd & 15u].push_back(static_cast<std::uint32_t>(n));
-                        ++pending;
+                        buckets_[nd % kBuckets].push_back(static_cast<std::uint32_t>(n));
+                        ++pending_;
                     }
                 });
         }
         bucket.clear();
+        bucket_pos_ = 0;
+        ++search_cost_;
     }
+    expanded_ += expanded;
+    complete_ = true;
+    return true;
 }
 
 Vec2 FlowField::center_padded(int padded) const noexcept {
@@ -288,7 +359,7 @@ Vec2 FlowField::center_padded(int padded) const noexcept {
 }
 
 int FlowField::snapped_padded(Vec2 p) const noexcept {
-    if (cols_ == 0 || cost_.empty()) return -1;
+    if (!complete_ || cols_ == 0 || cost_.empty()) return -1;
     const float inv = 1.0f / cell_;
     const int col = clamped_coord(p.x, inv, cols_);
     const int row = clamped_coord(p.y, inv, rows_);
@@ -330,7 +401,7 @@ float FlowField::distance(Vec2 p) const noexcept {
 }
 
 std::uint32_t FlowField::cost(int cell) const noexcept {
-    if (cell < 0 || cell >= cols_ * rows_) return kUnreachable;
+    if (!complete_ || cell < 0 || cell >= cols_ * rows_) return kUnreachable;
     const std::uint32_t c = cost_[idx((cell / cols_ + 1) * (cols_ + 2) + cell % cols_ + 1)];
     return c >= kBlocked ? kUnreachable : c;
 }
@@ -380,10 +451,11 @@ bool find_path(const NavGrid& nav, Vec2 from, Vec2 to, PathScratch& scratch, std
     const std::vector<std::uint8_t>& walk = nav.padded_walkable();
     PathScratch& sc = scratch;
     if (sc.g.size() != walk.size()) {
-        sc.g.assign(walk.size(), 0);
-        sc.parent.assign(walk.size(), 0);
-        sc.seen.assign(walk.size(), 0);
-        sc.closed.assign(walk.size(), 0);
+        // Fresh zeroed arrays (no stamp anywhere), written only where searches go.
+        sc.g = ZeroedVector<std::uint32_t>(walk.size());
+        sc.parent = ZeroedVector<std::uint32_t>(walk.size());
+        sc.seen = ZeroedVector<std::uint32_t>(walk.size());
+        sc.closed = ZeroedVector<std::uint32_t>(walk.size());
         sc.stamp = 0;
     }
     if (++sc.stamp == 0) {

@@ -29,6 +29,7 @@
 // walkable too (no corner cutting). This forbids squeezing between two blocked cells and also
 // grazing a single blocked corner; connectivity is the same as with 4-neighbour moves, and any
 // straight run of grid moves is a clear_line.
+#include "ai/zeroed_allocator.hpp"
 #include "world/map.hpp"
 
 #include <cstdint>
@@ -98,22 +99,53 @@ private:
     int cols_ = 0;
     int rows_ = 0;
     std::uint32_t version_ = 0;
-    std::vector<std::uint8_t> walk_;      ///< padded (cols + 2) x (rows + 2), 1 = walkable
-    std::vector<std::uint16_t> blockers_; ///< per cell: alive walls within clearance of the centre
-    std::vector<std::uint8_t> alive_;     ///< per wall: the alive state the grid reflects
+    std::vector<std::uint8_t> walk_;       ///< padded (cols + 2) x (rows + 2), 1 = walkable
+    ZeroedVector<std::uint16_t> blockers_; ///< per cell: alive walls within clearance of the centre
+    std::vector<std::uint8_t> alive_;      ///< per wall: the alive state the grid reflects
 };
 
 /// Distance field to one goal over a NavGrid: one search shared by every bot heading to that
-/// goal. Owns its buffers; compute on several fields from several threads at once is safe (the
+/// goal. Owns its buffers; searches on several fields from several threads at once are safe (the
 /// NavGrid is only read). Queries are const and thread-safe.
+///
+/// A search runs in one go (compute) or in slices (begin, then advance with a budget each tick),
+/// so a search over a big grid never lands in a single tick. Both give the same field, bit for
+/// bit. A search has two stages, both sliced:
+///
+///   fill     cost array <- the grid's walkability (blocked cells marked), one cell at a time;
+///            starts over if the grid changes before it is done, so the field is always the
+///            search of one grid version, the one nav_version() reports
+///   search   Dial's algorithm over the filled array, which never reads the NavGrid again: walls
+///            that change meanwhile do not reach it (the caller sees nav_version() is older and
+///            searches again later)
+///
+/// Budgets are in queue entries (about one per grid cell). Filling a cell costs one entry the
+/// first time this field's memory holds it (a page fault per 4 KiB on fresh memory, which on the
+/// project's virtual machine costs as much as expanding those cells) and 1/16 afterwards.
+/// Queries answer only once the search is complete; a caller that needs an answer every tick
+/// keeps two fields per goal and swaps them when the new one is complete (ai::Bots does).
 class FlowField {
 public:
     static constexpr std::uint32_t kUnreachable = std::numeric_limits<std::uint32_t>::max();
 
     /// Dijkstra (bucketed queue, costs 10 straight / 14 diagonal) from the walkable cell nearest
     /// to `goal` over the whole grid. O(cells). When no walkable cell is near the goal, nothing
-    /// is reachable.
+    /// is reachable. Same as begin() followed by advance() until it returns true.
     void compute(const NavGrid& nav, Vec2 goal);
+
+    /// Starts a search toward `goal` on `nav`. O(1) (the buffers grow, without being written,
+    /// when the grid is bigger than any before). Until the search completes, queries answer as
+    /// for a field never computed.
+    void begin(const NavGrid& nav, Vec2 goal);
+    /// Continues the search with at most `budget` queue entries of work (see above); `nav` must
+    /// be the grid given to begin(), possibly changed since. Returns true when the search is
+    /// complete (at once if it already was). The result depends only on the grid and the goal,
+    /// never on how the budget was split.
+    bool advance(const NavGrid& nav, std::size_t budget);
+    /// True when the last search started has finished.
+    [[nodiscard]] bool complete() const noexcept { return complete_; }
+    /// Queue entries the current search has taken off its queue so far (the fill not counted).
+    [[nodiscard]] std::size_t expanded() const noexcept { return expanded_; }
 
     /// True when the goal can be reached from `p` (p is snapped to a nearby walkable cell when
     /// its own cell is blocked, as for every query below).
@@ -127,20 +159,29 @@ public:
     /// `nav` is not the grid the field was computed on (different size).
     [[nodiscard]] Vec2 direction(const NavGrid& nav, Vec2 p) const noexcept;
 
-    /// Raw cost of a cell (index as NavGrid), 10 per cell step; kUnreachable if unreachable.
+    /// Raw cost of a cell (index as NavGrid), 10 per cell step; kUnreachable if unreachable or
+    /// while the search is not complete.
     [[nodiscard]] std::uint32_t cost(int cell) const noexcept;
+    /// The goal of the last search started (complete or not).
     [[nodiscard]] Vec2 goal() const noexcept { return goal_; }
-    /// nav.version() when compute ran: a newer nav version means walls changed since.
+    /// The nav.version() the field was searched on (once complete): a newer nav version means
+    /// walls changed since.
     [[nodiscard]] std::uint32_t nav_version() const noexcept { return nav_version_; }
 
     static constexpr int kLookaheadCells = 8;
     /// How far (in cells) a point whose own cell is blocked is snapped to a walkable one.
     static constexpr int kSnapCells = 3;
+    /// Cells filled per budget entry once the field's memory has held them before.
+    static constexpr std::size_t kWarmFillPerEntry = 16;
 
 private:
-    // Cells that are not walkable hold kBlocked, so queries can snap without the NavGrid.
+    // Cells that are not walkable hold kBlocked, so queries can snap without the NavGrid and the
+    // search runs on the walkability of the grid the fill copied.
     static constexpr std::uint32_t kBlocked = kUnreachable - 1;
+    static constexpr std::uint32_t kBuckets = 16;
 
+    /// Fill stage; returns the budget it used, and seeds the search when the fill is done.
+    [[nodiscard]] std::size_t fill(const NavGrid& nav, std::size_t budget);
     [[nodiscard]] int snapped_padded(Vec2 p) const noexcept;
     [[nodiscard]] int descend(int padded) const noexcept;
     [[nodiscard]] Vec2 center_padded(int padded) const noexcept;
@@ -152,8 +193,18 @@ private:
     int rows_ = 0;
     float cell_ = 0.0f;
     std::uint32_t nav_version_ = 0;
-    std::vector<std::uint32_t> cost_; ///< padded, like NavGrid's walkable array
-    std::vector<std::uint32_t> buckets_[16];
+    bool complete_ = false;
+    // Between slices: how much of the cost array is filled (and from which grid version), how
+    // much of it has ever been written (warm memory); then the search (Dial's algorithm): the
+    // cost being expanded, the position in its bucket, the queued entries, the entries taken.
+    std::size_t filled_ = 0;
+    std::size_t warm_ = 0;
+    std::uint32_t search_cost_ = 0;
+    std::size_t bucket_pos_ = 0;
+    std::size_t pending_ = 0;
+    std::size_t expanded_ = 0;
+    ZeroedVector<std::uint32_t> cost_; ///< padded, like NavGrid's walkable array
+    std::vector<std::uint32_t> buckets_[kBuckets];
 };
 
 /// Reusable buffers for find_path: after the first search on a grid, searches do not allocate.
@@ -164,13 +215,15 @@ struct PathScratch {
         std::uint32_t h;
         std::uint32_t cell;
     };
-    std::vector<std::uint32_t> g;      ///< padded, valid where seen == stamp
-    std::vector<std::uint32_t> parent; ///< padded index of the predecessor
-    std::vector<std::uint32_t> seen;   ///< stamp when g was set
-    std::vector<std::uint32_t> closed; ///< stamp when expanded
-    std::vector<Open> heap;            ///< binary heap ordered by (f, h, cell)
-    std::vector<std::uint32_t> cells;  ///< the cell path, goal first
-    std::vector<Vec2> candidates;      ///< string-pulling candidates
+    // Grid-sized, zero on allocation without being written (ZeroedVector): a search touches only
+    // the pages of the cells it visits, not 4 x 2.5 MiB on the massive map's first search.
+    ZeroedVector<std::uint32_t> g;      ///< padded, valid where seen == stamp
+    ZeroedVector<std::uint32_t> parent; ///< padded index of the predecessor
+    ZeroedVector<std::uint32_t> seen;   ///< stamp when g was set
+    ZeroedVector<std::uint32_t> closed; ///< stamp when expanded
+    std::vector<Open> heap;             ///< binary heap ordered by (f, h, cell)
+    std::vector<std::uint32_t> cells;   ///< the cell path, goal first
+    std::vector<Vec2> candidates;       ///< string-pulling candidates
     std::uint32_t stamp = 0;
 };
 

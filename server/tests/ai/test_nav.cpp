@@ -387,6 +387,145 @@ TEST(FlowField, DirectionIsZeroAtTheGoalAndWhenNotComputed) {
     EXPECT_NEAR(d.x, -1.0f, 1e-5f);
 }
 
+// --- Sliced searches -----------------------------------------------------------------------
+
+/// Runs a search in slices of `budget` entries; checks that the field answers nothing until the
+/// last slice, and then holds exactly what a one-shot search of the same grid holds.
+void expect_sliced_equals_one_shot(const NavGrid& nav, Vec2 goal, std::size_t budget, const std::string& what,
+                                   FlowField& sliced) {
+    FlowField whole;
+    whole.compute(nav, goal);
+    ASSERT_TRUE(whole.complete()) << what;
+    sliced.begin(nav, goal);
+    std::size_t slices = 1;
+    const Vec2 probe = nav.center(nav.nearest_walkable(goal + Vec2{300.0f, 200.0f}, 20));
+    while (!sliced.advance(nav, budget)) {
+        ASSERT_FALSE(sliced.complete()) << what;
+        ASSERT_FALSE(sliced.reachable(probe)) << what << ": an unfinished field must not answer";
+        ASSERT_EQ(sliced.direction(nav, probe), (Vec2{})) << what;
+        ASSERT_EQ(sliced.cost(nav.cell_of(goal)), FlowField::kUnreachable) << what;
+        ++slices;
+    }
+    ASSERT_TRUE(sliced.complete()) << what;
+    EXPECT_TRUE(sliced.advance(nav, budget)) << what << ": a complete search stays complete";
+    EXPECT_EQ(sliced.expanded(), whole.expanded()) << what;
+    EXPECT_GE(slices * budget, whole.expanded()) << what << ": a slice took more than its budget";
+    for (int c = 0; c < nav.cell_count(); ++c)
+        ASSERT_EQ(sliced.cost(c), whole.cost(c)) << what << " cell " << c;
+    EXPECT_EQ(sliced.goal(), whole.goal());
+    EXPECT_EQ(sliced.nav_version(), whole.nav_version());
+    Rng rng(3);
+    for (int i = 0; i < 50; ++i) {
+        const Vec2 p{rng.range(0.0f, static_cast<float>(nav.cols()) * nav.cell_size()),
+                     rng.range(0.0f, static_cast<float>(nav.rows()) * nav.cell_size())};
+        ASSERT_EQ(sliced.direction(nav, p), whole.direction(nav, p)) << what;
+        ASSERT_EQ(sliced.distance(p), whole.distance(p)) << what;
+    }
+}
+
+TEST(FlowField, SlicedSearchEqualsOneShotBitForBit) {
+    for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+        const world::Map map = world::generate_map(arena(seed));
+        NavGrid nav;
+        nav.build(map, kCell, kSafeClearance, nullptr);
+        for (const std::size_t budget :
+             {std::size_t{1}, std::size_t{7}, std::size_t{97}, std::size_t{1000}}) {
+            FlowField fresh;
+            expect_sliced_equals_one_shot(
+                nav, map.bases[0].flag_stand, budget,
+                "arena " + std::to_string(seed) + " budget " + std::to_string(budget), fresh);
+        }
+    }
+    // One field reused for several searches (warm memory, other goals): the same results.
+    const world::Map map = world::generate_map(default_size(1));
+    NavGrid nav;
+    nav.build(map, 32.0f, kPlayerRadius, nullptr);
+    FlowField reused;
+    for (const std::size_t budget : {std::size_t{13}, std::size_t{4096}, std::size_t{65536}})
+        expect_sliced_equals_one_shot(nav, map.bases[1].flag_stand, budget,
+                                      "default budget " + std::to_string(budget), reused);
+    expect_sliced_equals_one_shot(nav, map.pickups[0].pos, 5000, "default, a pickup", reused);
+}
+
+TEST(FlowField, FillingFreshMemoryCostsMoreSlicesThanRefilling) {
+    // The budget counts a first write to the field's memory as a full entry and a rewrite as
+    // 1/16: the first search over a grid takes more slices than the next ones.
+    const world::Map map = world::generate_map(default_size(2));
+    NavGrid nav;
+    nav.build(map, 32.0f, kPlayerRadius, nullptr);
+    const auto cells = static_cast<std::size_t>(nav.cell_count());
+    FlowField field;
+    const auto slices_of = [&](Vec2 goal, std::size_t budget) {
+        field.begin(nav, goal);
+        std::size_t slices = 1;
+        while (!field.advance(nav, budget)) ++slices;
+        return slices;
+    };
+    const std::size_t budget = cells / 4;
+    const std::size_t first = slices_of(map.bases[0].flag_stand, budget);
+    const std::size_t again = slices_of(map.bases[0].flag_stand, budget);
+    EXPECT_GE(first, 5u) << "the fill of fresh memory alone takes four slices";
+    EXPECT_LT(again, first);
+    EXPECT_GE(again, (field.expanded() + budget - 1) / budget);
+}
+
+TEST(FlowField, SlicedSearchIsOfOneGridVersion) {
+    const world::Map map = split_map();
+    const Vec2 left{80.0f, 150.0f}, right{320.0f, 150.0f};
+    std::vector<std::uint8_t> alive{1, 1, 1};
+    NavGrid nav;
+    nav.build(map, 16.0f, kPlayerRadius, alive.data());
+    FlowField closed, open;
+    closed.compute(nav, right);
+    const auto cells = static_cast<std::size_t>((nav.cols() + 2) * (nav.rows() + 2));
+
+    // The wall between the rooms falls once the grid is copied, during the search itself: the
+    // search goes on with the grid it copied and says which one (nav_version).
+    FlowField sliced;
+    sliced.begin(nav, right);
+    EXPECT_FALSE(sliced.advance(nav, cells + 10)); // the fill and a few entries
+    alive[2] = 0;
+    ASSERT_TRUE(nav.update_wall(map, 2, alive.data()));
+    while (!sliced.advance(nav, 10)) {
+    }
+    for (int c = 0; c < nav.cell_count(); ++c) ASSERT_EQ(sliced.cost(c), closed.cost(c)) << "cell " << c;
+    EXPECT_FALSE(sliced.reachable(left));
+    EXPECT_EQ(sliced.nav_version(), 0u);
+    EXPECT_NE(sliced.nav_version(), nav.version());
+    open.compute(nav, right);
+    ASSERT_TRUE(open.reachable(left));
+
+    // The wall falls (here: comes back and falls again) while the grid is being copied: the copy
+    // starts over, and the field is the search of the grid as it is now.
+    sliced.begin(nav, right);
+    EXPECT_FALSE(sliced.advance(nav, cells / (2 * FlowField::kWarmFillPerEntry))); // half the copy
+    alive[2] = 1;
+    ASSERT_TRUE(nav.update_wall(map, 2, alive.data()));
+    alive[2] = 0;
+    ASSERT_TRUE(nav.update_wall(map, 2, alive.data()));
+    while (!sliced.advance(nav, 10)) {
+    }
+    EXPECT_EQ(sliced.nav_version(), nav.version());
+    EXPECT_TRUE(sliced.reachable(left));
+    for (int c = 0; c < nav.cell_count(); ++c) ASSERT_EQ(sliced.cost(c), open.cost(c)) << "cell " << c;
+}
+
+TEST(FlowField, GoalWithNoWalkableCellNearbyCompletesWhenTheGridIsIn) {
+    world::Map map;
+    map.width = 400.0f;
+    map.height = 300.0f;
+    map.walls.push_back({{{100.0f, 0.0f}, {300.0f, 300.0f}}, 0});
+    NavGrid nav;
+    nav.build(map, 16.0f, kPlayerRadius, nullptr);
+    FlowField field;
+    field.begin(nav, {200.0f, 150.0f}); // deep inside the wall, far from any free cell
+    EXPECT_FALSE(field.complete());
+    EXPECT_TRUE(field.advance(nav, static_cast<std::size_t>((nav.cols() + 2) * (nav.rows() + 2))));
+    EXPECT_TRUE(field.complete());
+    EXPECT_EQ(field.expanded(), 0u);
+    EXPECT_FALSE(field.reachable({80.0f, 150.0f}));
+}
+
 // --- Determinism --------------------------------------------------------------------------
 
 TEST(Nav, SameInputSameFieldAndPath) {
