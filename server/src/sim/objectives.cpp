@@ -284,9 +284,19 @@ void World::spawn_player(std::uint32_t p) {
 
 void World::phase_respawn() {
     if (match_.phase == MatchPhase::Ended) return;
+    // A match that starts in this tick's phase_match respawns everyone anyway: spawning the
+    // newcomers here first would only be undone.
+    if (match_.phase == MatchPhase::Waiting && match_can_start()) return;
+    spawn_due(kMaxSpawnsPerTick);
+}
+
+void World::spawn_due(std::uint32_t budget) {
     Players& p = players_;
-    for (std::uint32_t i = 0; i < p.size(); ++i) {
-        if (p.in_use[i] != 0 && p.alive[i] == 0 && tick_ >= p.respawn_tick[i]) spawn_player(i);
+    for (std::uint32_t i = 0; i < p.size() && budget > 0; ++i) {
+        if (p.in_use[i] != 0 && p.alive[i] == 0 && tick_ >= p.respawn_tick[i]) {
+            spawn_player(i);
+            --budget;
+        }
     }
 }
 

@@ -65,6 +65,7 @@ World::World(const Rules& rules, world::Map map, int bot_population)
 }
 
 void World::init() {
+    build_wall_grid();
     reset_round_state();
     grid_.configure(map_.width, map_.height, kGridCell);
     match_.phase = MatchPhase::Waiting;
@@ -315,15 +316,21 @@ void World::phase_move(Executor& exec) {
     });
 }
 
-void World::reset_round_state() {
-    if (rules_.regenerate_map && match_.number > 0) {
-        map_params_.seed = mix64(map_params_.seed + match_.number);
-        map_ = world::generate_map(map_params_);
-    }
+void World::build_wall_grid() {
     std::vector<Aabb> boxes;
     boxes.reserve(map_.walls.size());
     for (const auto& w : map_.walls) boxes.push_back(w.box);
     walls_.build(boxes, map_.width, map_.height, kWallGridCell);
+}
+
+void World::reset_round_state() {
+    // The wall grid depends only on the map: built with the world, and again only for a new map
+    // (on the massive map a build writes ~2 MiB of fresh memory: several ms in a match's first tick).
+    if (rules_.regenerate_map && match_.number > 0) {
+        map_params_.seed = mix64(map_params_.seed + match_.number);
+        map_ = world::generate_map(map_params_);
+        build_wall_grid();
+    }
     wall_alive_.assign(map_.walls.size(), 1);
     wall_health_.resize(map_.walls.size());
     for (std::size_t i = 0; i < map_.walls.size(); ++i) wall_health_[i] = map_.walls[i].max_health;
@@ -359,10 +366,10 @@ void World::start_match() {
         players_.stats[i] = {};
         players_.damage_log[i] = {};
         players_.alive[i] = 0;
+        players_.respawn_tick[i] = tick_;
     }
-    for (std::size_t i = 0; i < players_.size(); ++i) {
-        if (players_.in_use[i] != 0) spawn_player(static_cast<std::uint32_t>(i));
-    }
+    // Within this tick's spawn budget; phase_respawn spawns the rest on the next ticks.
+    spawn_due(kMaxSpawnsPerTick);
     emit({.type = EventType::MatchStarted});
 }
 
@@ -402,10 +409,14 @@ void World::rebalance_teams() {
     }
 }
 
+bool World::match_can_start() const noexcept {
+    return humans_ > 0 || (rules_.bots_only_matches && bots_ > 0);
+}
+
 void World::phase_match() {
     switch (match_.phase) {
     case MatchPhase::Waiting:
-        if (humans_ > 0 || (rules_.bots_only_matches && bots_ > 0)) start_match();
+        if (match_can_start()) start_match();
         break;
     case MatchPhase::Active: {
         const auto& s = match_.team_score;

@@ -41,6 +41,13 @@ namespace mgs::sim {
 inline constexpr float kMaxSeparationStep = 7.5f;
 inline constexpr float kGridSlack = 32.0f;
 
+/// Spawns per tick at most. A match start respawns everyone and a world starts with its whole
+/// bot population waiting to spawn: with 20,000 players that is 20,000 spawn-point choices and,
+/// on the next tick, 20,000 first bot decisions in one tick. Players due beyond this many spawn
+/// on the following ticks, lowest slots first (slots alternate between teams, so each tick's
+/// share is balanced); smaller populations all spawn at once, as before.
+inline constexpr std::uint32_t kMaxSpawnsPerTick = 2048;
+
 struct PlayerTag {};
 using PlayerId = Handle<PlayerTag>;
 using world::Team;
@@ -209,7 +216,8 @@ public:
     void set_wall_health(std::uint32_t wall, float health);
     /// Rebuilds the player grid from current positions (tests that move players by hand).
     void refresh_grid();
-    /// Starts a new match now (scores reset, everyone respawns).
+    /// Starts a new match now: scores reset, everyone respawns (kMaxSpawnsPerTick at once, the
+    /// rest on the next ticks).
     void start_match();
     /// Deals damage as a hit from `attacker` would; returns the amount absorbed by shield+health.
     float apply_damage(std::uint32_t victim, std::uint32_t attacker, float amount, WeaponKind weapon);
@@ -225,6 +233,10 @@ private:
     void phase_flags();
     void phase_walls();
     void phase_respawn();
+    /// Spawns dead players whose respawn tick has come, in slot order, at most `budget`.
+    void spawn_due(std::uint32_t budget);
+    /// True when a waiting world has the players to start a match.
+    [[nodiscard]] bool match_can_start() const noexcept;
     void phase_match();
 
     void fire(std::uint32_t p, WeaponKind w);
@@ -239,6 +251,7 @@ private:
     [[nodiscard]] Vec2 choose_spawn(std::uint32_t p) const;
     void end_match(Team winner);
     void reset_round_state();
+    void build_wall_grid();
     void init();
     void rebalance_teams();
     [[nodiscard]] Team pick_team(Team preferred) const;

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <vector>
 
 namespace mgs::sim::test {
@@ -391,6 +393,101 @@ TEST(MatchCycle, EndsAtTheTimeLimitAndStartsAFreshMatchTenSecondsLater) {
     EXPECT_FLOAT_EQ(sim.world().wall_health()[wall], 300.0f);
     EXPECT_EQ(sim.world().pickup_active()[pickup], 1u);
     EXPECT_EQ(sim.world().projectiles().live, 0u);
+}
+
+// ---- Spawning at a match start ---------------------------------------------------------------
+
+TEST(MatchStart, EveryoneSpawnsOnceOnTheFirstTick) {
+    Rules r = rules_for(Mode::TeamDeathmatch);
+    Sim sim(r, test_map(), 4);
+    const PlayerId human = sim.add("human");
+    const auto ev = sim.step();
+    ASSERT_EQ(sim.world().match().phase, MatchPhase::Active);
+    ASSERT_EQ(sim.world().humans() + sim.world().bots(), 4);
+    EXPECT_EQ(count_of(ev, EventType::Spawned), 4u) << "one spawn each, not a spawn then a respawn";
+    for (std::uint32_t i = 0; i < sim.players().size(); ++i) {
+        if (sim.players().in_use[i] == 0) continue;
+        EXPECT_EQ(count_of(ev, EventType::Spawned, i), 1u) << "slot " << i;
+    }
+    EXPECT_TRUE(sim.alive(human));
+}
+
+TEST(MatchStart, ABigPopulationSpawnsOverSeveralTicksLowestSlotsFirst) {
+    // More players than kMaxSpawnsPerTick: the match start spawns them over three ticks, in slot
+    // order, each exactly once, with both teams in every tick's share.
+    const auto n = static_cast<int>(2 * kMaxSpawnsPerTick + 100);
+    world::Map m = test_map(4000.0f, 4000.0f);
+    m.team_spawns[0] = {{300.0f, 300.0f}, {300.0f, 2000.0f}, {300.0f, 3700.0f}};
+    m.team_spawns[1] = {{3700.0f, 300.0f}, {3700.0f, 2000.0f}, {3700.0f, 3700.0f}};
+    Sim sim(rules_for(Mode::TeamDeathmatch), m, n);
+    const Players& p = sim.players();
+    std::vector<std::size_t> spawned(p.size(), 0);
+    const std::array<std::size_t, 3> expected{kMaxSpawnsPerTick, kMaxSpawnsPerTick, 100};
+    for (std::size_t t = 0; t < expected.size(); ++t) {
+        const auto ev = sim.step();
+        EXPECT_EQ(count_of(ev, EventType::Spawned), expected[t]) << "tick " << t;
+        std::array<std::size_t, 2> per_team{};
+        for (const Event& e : ev) {
+            if (e.type != EventType::Spawned) continue;
+            ++spawned[e.a];
+            ++per_team[static_cast<std::size_t>(p.team[e.a])];
+        }
+        EXPECT_LE(per_team[0] > per_team[1] ? per_team[0] - per_team[1] : per_team[1] - per_team[0], 1u);
+        std::size_t alive = 0;
+        std::uint32_t highest_alive = 0, lowest_dead = kNoPlayer;
+        for (std::uint32_t i = 0; i < p.size(); ++i) {
+            if (p.alive[i] != 0) {
+                ++alive;
+                highest_alive = i;
+            } else if (lowest_dead == kNoPlayer) {
+                lowest_dead = i;
+            }
+        }
+        EXPECT_EQ(alive, (t + 1) * kMaxSpawnsPerTick - (t == 2 ? kMaxSpawnsPerTick - 100 : 0));
+        if (lowest_dead != kNoPlayer) {
+            EXPECT_LT(highest_alive, lowest_dead) << "lowest slots first";
+        }
+    }
+    for (std::uint32_t i = 0; i < p.size(); ++i) EXPECT_EQ(spawned[i], 1u) << "slot " << i;
+    EXPECT_EQ(count_of(sim.step(), EventType::Spawned), 0u);
+
+    // A later match start (the test hook, as at the end of the results screen) does the same.
+    sim.world().start_match();
+    std::size_t alive = 0;
+    for (std::uint32_t i = 0; i < p.size(); ++i) alive += p.alive[i];
+    EXPECT_EQ(alive, kMaxSpawnsPerTick);
+    sim.step(2);
+    for (std::uint32_t i = 0; i < p.size(); ++i) EXPECT_NE(p.alive[i], 0u) << "slot " << i;
+}
+
+/// Runs the ranges last first, in pieces of about half the grain: another split of the work.
+class ScrambledExecutor final : public Executor {
+public:
+    void for_ranges(std::size_t n, std::size_t grain, RangeFn fn) override {
+        const std::size_t piece = std::max<std::size_t>(1, grain / 2);
+        for (std::size_t end = n; end > 0;) {
+            const std::size_t begin = end > piece ? end - piece : 0;
+            fn(begin, end);
+            end = begin;
+        }
+    }
+    [[nodiscard]] int concurrency() const noexcept override { return 3; }
+    [[nodiscard]] int worker_index() const noexcept override { return 0; }
+};
+
+TEST(MatchStart, StaggeredSpawnsAreTheSameForAnySplitOfTheWork) {
+    const auto n = static_cast<int>(kMaxSpawnsPerTick + 300);
+    world::Map m = test_map(4000.0f, 4000.0f);
+    m.team_spawns[0] = {{300.0f, 300.0f}, {300.0f, 2000.0f}};
+    m.team_spawns[1] = {{3700.0f, 300.0f}, {3700.0f, 2000.0f}};
+    Sim a(rules_for(Mode::TeamDeathmatch), m, n);
+    World b(rules_for(Mode::TeamDeathmatch), m, n);
+    ScrambledExecutor scrambled;
+    for (int t = 0; t < 5; ++t) {
+        a.step();
+        b.step(scrambled);
+        ASSERT_EQ(a.world().state_hash(), b.state_hash()) << "tick " << t;
+    }
 }
 
 } // namespace
