@@ -1,15 +1,19 @@
 // Google Benchmark: bot navigation (ai/nav.hpp). Numbers only, no assertions.
 //   BM_NavBuild/<side>        NavGrid::build, cell 32, clearance 15
 //   BM_NavFlowField/<side>    FlowField::compute from a flag stand over the whole grid
+//   BM_NavFlowFieldSlice/<side>  one tick's slice of a sliced search (BotParams::field_slice_cells
+//                             entries) on the grid ai::Bots builds (40 wu cells on massive)
 //   BM_NavFindPath/<side>     find_path between random walkable points, cell 16 and 32
 //   BM_NavDirection           FlowField::direction for random points (per-bot steering cost)
 // <side> 1600 = arena (1600x1200), 8000 = default (8000x6000), 32000 = massive (32000x32000).
+#include "ai/bots.hpp"
 #include "ai/nav.hpp"
 #include "core/rng.hpp"
 #include "world/map_gen.hpp"
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <vector>
@@ -62,6 +66,27 @@ void BM_NavFlowField(benchmark::State& state) {
     state.counters["cells"] = static_cast<double>(nav.cell_count());
 }
 BENCHMARK(BM_NavFlowField)->Arg(8000)->Arg(32000)->Unit(benchmark::kMillisecond);
+
+void BM_NavFlowFieldSlice(benchmark::State& state) {
+    const world::Map& map = map_for(state.range(0));
+    ai::NavGrid nav;
+    nav.build(map, std::max(32.0f, map.width / 800.0f), kPlayerRadius + 1.0f, nullptr);
+    const std::size_t budget = ai::BotParams{}.field_slice_cells;
+    ai::FlowField field;
+    field.compute(nav, map.bases[0].flag_stand); // warm memory, as in steady play
+    std::size_t slices = 0, searches = 0;
+    for (auto _ : state) {
+        if (field.complete()) {
+            field.begin(nav, map.bases[searches % 2].flag_stand);
+            ++searches;
+        }
+        field.advance(nav, budget);
+        ++slices;
+    }
+    state.counters["cells"] = static_cast<double>(nav.cell_count());
+    state.counters["slices_per_search"] = static_cast<double>(slices) / static_cast<double>(searches);
+}
+BENCHMARK(BM_NavFlowFieldSlice)->Arg(8000)->Arg(32000)->Unit(benchmark::kMillisecond);
 
 void BM_NavFindPath(benchmark::State& state) {
     const world::Map& map = map_for(state.range(0));

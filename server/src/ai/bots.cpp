@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace mgs::ai {
 
@@ -20,6 +21,7 @@ constexpr float kStuckDistance = 10.0f; // GAMEPLAY.md: no bot stays within 10 w
 constexpr float kStuckSeconds = 2.0f;   // ...for more than 2 s while it has somewhere to go
 constexpr float kSidestepAfterS = 0.8f; // recovery starts well before that
 constexpr float kSidestepS = 0.6f;
+constexpr std::uint32_t kDirTicks = 6; // a cached field direction is at most this old
 
 /// One of the 8 input directions closest to `dir` (inputs are -1/0/1 per axis, as a keyboard).
 void quantize(Vec2 dir, sim::Input& in) {
@@ -57,7 +59,9 @@ void Bots::prepare(const sim::World& world, Executor& exec) {
         const std::vector<std::uint8_t> all(spots.size(), 1);
         pickup_grid_.configure(map.width, map.height, 128.0f);
         pickup_grid_.rebuild(spots, all);
+        // A new grid (a new map): fields and searches of the old one are of no use.
         field_valid_ = {};
+        searching_ = {};
     } else {
         for (std::uint32_t w = 0; w < alive.size(); ++w) {
             if (alive[w] == wall_alive_seen_[w]) continue;
@@ -65,57 +69,89 @@ void Bots::prepare(const sim::World& world, Executor& exec) {
             nav_.update_wall(map, w, alive.data());
         }
     }
-    if (world.rules().mode != Mode::CaptureTheFlag) return;
-    // Shared flow fields: one search per objective serves every bot heading there.
-    std::array<std::uint8_t, kFieldCount> todo{};
-    std::size_t count = 0;
+    if (world.rules().mode == Mode::CaptureTheFlag) update_fields(world, exec);
+}
+
+void Bots::update_fields(const sim::World& world, Executor& exec) {
+    // Shared flow fields: one search per objective serves every bot heading there. A moving goal
+    // (a carried flag) or a changed grid (a wall fell or came back) is searched again at most
+    // every 10 ticks, less often on big grids. A search takes at most field_slice_cells queue
+    // entries per tick, into the spare field, so a search over a big grid (about 13 ms on the
+    // massive map's 640k cells) is spread over ten ticks or so instead of landing in one;
+    // meanwhile bots follow the previous field, which changes only by a swap once the new one
+    // is complete. Small grids are searched within the tick, every due field at once; on grids
+    // bigger than a slice at most kMaxFieldSearches run at once (the first search of a field before
+    // re-searches, then the longest waiting), so a tick pays for at most that many slices.
+    // Everything here counts ticks and queue entries, never time, so it is deterministic.
+    const world::Map& map = world.map();
     const std::uint32_t tick = world.tick();
-    // A moving goal (a carried flag) or a changed grid (a wall fell or came back) is searched
-    // again at most every 10 ticks, less often on big grids; on big grids at most one field is
-    // searched per tick, the most overdue first, so no tick pays for several.
-    const bool big = nav_.cell_count() > 200000;
+    const bool big = nav_.cell_count() > static_cast<std::int64_t>(params_.field_slice_cells);
+    const std::size_t slice =
+        big ? std::max<std::uint32_t>(1, params_.field_slice_cells) : std::numeric_limits<std::size_t>::max();
     const auto interval = std::max<std::uint32_t>(10, static_cast<std::uint32_t>(nav_.cell_count() / 20000));
-    std::uint32_t oldest = 0xffffffffu;
-    for (std::uint8_t f = 0; f < kFieldCount; ++f) {
-        const Vec2 goal =
-            f < 2 ? world.flags()[f].pos : map.bases[static_cast<std::size_t>(f - 2)].flag_stand;
-        const bool changed = fields_[f].nav_version() != nav_.version() ||
-                             distance_sq(goal, fields_[f].goal()) > nav_.cell_size() * nav_.cell_size();
-        const bool due = !field_valid_[f] || (changed && tick - field_tick_[f] >= interval);
-        if (!due) continue;
-        if (!big) {
-            todo[count++] = f;
-        } else if (!field_valid_[f] ? oldest != 0 : field_tick_[f] < oldest) {
-            todo[0] = f;
-            count = 1;
-            oldest = field_valid_[f] ? field_tick_[f] : 0;
-        }
+    std::size_t running = 0;
+    for (std::size_t f = 0; f < kFieldCount; ++f) {
+        field_goal_[f] = f < 2 ? world.flags()[f].pos : map.bases[f - 2].flag_stand;
+        running += searching_[f] ? 1 : 0;
     }
+    // Fields due for a new search, in order: never searched first, then the longest waiting.
+    std::array<std::uint8_t, kFieldCount> due{};
+    std::size_t due_count = 0;
+    for (std::uint8_t f = 0; f < kFieldCount; ++f) {
+        if (searching_[f]) continue;
+        const FlowField& live = fields_[f];
+        const bool changed = live.nav_version() != nav_.version() ||
+                             distance_sq(field_goal_[f], live.goal()) > nav_.cell_size() * nav_.cell_size();
+        if (field_valid_[f] && !(changed && tick - search_tick_[f] >= interval)) continue;
+        due[due_count++] = f;
+    }
+    const auto first = [&](std::uint8_t a, std::uint8_t b) {
+        if (field_valid_[a] != field_valid_[b]) return !field_valid_[a];
+        return search_tick_[a] != search_tick_[b] ? search_tick_[a] < search_tick_[b] : a < b;
+    };
+    for (std::size_t k = 1; k < due_count; ++k) // insertion sort: at most four fields
+        for (std::size_t j = k; j > 0 && first(due[j], due[j - 1]); --j) std::swap(due[j], due[j - 1]);
+    std::array<bool, kFieldCount> starting{};
+    for (std::size_t k = 0; k < due_count && (!big || running < kMaxFieldSearches); ++k) {
+        const std::uint8_t f = due[k];
+        searching_[f] = true;
+        starting[f] = true;
+        search_tick_[f] = tick;
+        ++running;
+    }
+    std::array<std::uint8_t, kFieldCount> work{};
+    std::size_t count = 0;
+    for (std::uint8_t f = 0; f < kFieldCount; ++f)
+        if (searching_[f]) work[count++] = f;
+    // Each search only reads the grid and writes only its own field: in parallel.
+    std::array<bool, kFieldCount> done{};
     exec.for_ranges(count, 1, [&](std::size_t begin, std::size_t end) {
         for (std::size_t k = begin; k < end; ++k) {
-            const std::uint8_t f = todo[k];
-            const Vec2 goal =
-                f < 2 ? world.flags()[f].pos : map.bases[static_cast<std::size_t>(f - 2)].flag_stand;
-            fields_[f].compute(nav_, goal);
+            const std::uint8_t f = work[k];
+            if (starting[f]) searches_[f].begin(nav_, field_goal_[f]);
+            done[f] = searches_[f].advance(nav_, slice);
         }
     });
-    for (std::size_t k = 0; k < count; ++k) {
-        field_valid_[todo[k]] = true;
-        field_tick_[todo[k]] = tick;
+    stats_.field_slices += count;
+    for (std::size_t f = 0; f < kFieldCount; ++f) {
+        if (!done[f]) continue;
+        std::swap(fields_[f], searches_[f]);
+        searching_[f] = false;
+        field_valid_[f] = true;
+        ++stats_.field_computes;
     }
-    stats_.field_computes += count;
 }
 
 void Bots::update(sim::World& world, Executor& exec) {
     prepare(world, exec);
     const sim::Players& p = world.players();
     const std::size_t n = p.size();
-    if (brains_.size() < n) {
-        brains_.resize(n);
+    if (inputs_.size() < n) {
         inputs_.resize(n);
         prev_pos_.resize(n);
         stuck_flags_.resize(n);
     }
+    grow_brains(p);
     const std::uint32_t tick = world.tick();
     if (scratch_.size() < static_cast<std::size_t>(exec.concurrency()))
         scratch_.resize(static_cast<std::size_t>(exec.concurrency()));
@@ -124,6 +160,10 @@ void Bots::update(sim::World& world, Executor& exec) {
         for (std::size_t i = begin; i < end; ++i) {
             stuck_flags_[i] = 0;
             if (p.in_use[i] == 0 || p.is_bot[i] == 0) continue;
+            if (i >= brains_.size()) { // a bot that has not spawned yet (see grow_brains)
+                inputs_[i] = sim::Input{};
+                continue;
+            }
             const auto slot = static_cast<std::uint32_t>(i);
             Brain& b = brains_[i];
             if (b.generation != p.generation[i]) {
@@ -157,17 +197,45 @@ void Bots::update(sim::World& world, Executor& exec) {
     if (world.rules().mode == Mode::CaptureTheFlag && tick % 15 == 0) assign_roles(world);
 }
 
+void Bots::grow_brains(const sim::Players& p) {
+    // A brain is ~150 bytes, written whole when made: 20,000 at once would be 3 MiB of fresh
+    // memory, a page fault per 4 KiB, in one tick. Brains are made for every living bot at once
+    // (a bot never plays without one) and for the rest of the bots at most kBrainsPerTick a
+    // tick, in slot order; with spawns spread the same way (sim::kMaxSpawnsPerTick, lowest slots
+    // first) a big world's brains are made over its first few ticks.
+    constexpr std::size_t kBrainsPerTick = 4096;
+    const std::size_t n = p.size();
+    std::size_t living = brains_.size(), any = brains_.size();
+    for (std::size_t i = n; i-- > living;) {
+        if (p.is_bot[i] != 0 && p.alive[i] != 0) {
+            living = i + 1;
+            break;
+        }
+    }
+    for (std::size_t i = n; i-- > any;) {
+        if (p.is_bot[i] != 0 && p.in_use[i] != 0) {
+            any = i + 1;
+            break;
+        }
+    }
+    const std::size_t want = std::max(living, std::min(any, brains_.size() + kBrainsPerTick));
+    if (want <= brains_.size()) return;
+    if (brains_.capacity() < n) brains_.reserve(n); // address space only: nothing written yet
+    brains_.resize(want);
+}
+
 void Bots::assign_roles(const sim::World& world) {
     const sim::Players& p = world.players();
     const auto& flags = world.flags();
     for (std::size_t team = 0; team < 2; ++team) {
         // The team's living bots in slot order; roles go to those best placed for them.
-        std::vector<std::uint32_t>& pool = role_pool_;
+        std::vector<RoleCandidate>& pool = role_pool_;
         pool.clear();
         for (std::uint32_t i = 0; i < p.size(); ++i) {
             if (p.in_use[i] != 0 && p.is_bot[i] != 0 && p.alive[i] != 0 &&
-                static_cast<std::size_t>(p.team[i]) == team && brains_[i].generation == p.generation[i])
-                pool.push_back(i);
+                static_cast<std::size_t>(p.team[i]) == team && i < brains_.size() &&
+                brains_[i].generation == p.generation[i])
+                pool.push_back({0.0f, i});
         }
         const auto n = static_cast<float>(pool.size());
         const bool own_away = flags[team].state != FlagState::Home;
@@ -180,24 +248,27 @@ void Bots::assign_roles(const sim::World& world) {
         const std::size_t escort = we_carry ? count(0.2f) : 0;
         std::size_t begin = 0;
         // Moves the `k` bots nearest to `where` (ties by slot) to pool[begin..begin+k) and gives
-        // them `role`.
+        // them `role`. (distance, slot) is a strict total order, so the k nearest are one set
+        // whatever order nth_element leaves them in: selecting them is O(bots), where the partial
+        // sort it replaces cost about three times as much (~2 ms every 15th tick on massive).
         const auto take = [&](std::size_t k, Vec2 where, Role role) {
             k = std::min(k, pool.size() - begin);
             if (k == 0) return;
             const auto first = pool.begin() + static_cast<std::ptrdiff_t>(begin);
-            std::partial_sort(first, first + static_cast<std::ptrdiff_t>(k), pool.end(),
-                              [&](std::uint32_t a, std::uint32_t b) {
-                                  const float da = distance_sq(p.pos[a], where),
-                                              db = distance_sq(p.pos[b], where);
-                                  return da < db || (da == db && a < b);
-                              });
-            for (std::size_t i = begin; i < begin + k; ++i) brains_[pool[i]].role = role;
+            if (begin + k < pool.size()) {
+                for (auto it = first; it != pool.end(); ++it) it->d2 = distance_sq(p.pos[it->slot], where);
+                std::nth_element(first, first + static_cast<std::ptrdiff_t>(k), pool.end(),
+                                 [](const RoleCandidate& a, const RoleCandidate& b) {
+                                     return a.d2 < b.d2 || (a.d2 == b.d2 && a.slot < b.slot);
+                                 });
+            }
+            for (std::size_t i = begin; i < begin + k; ++i) brains_[pool[i].slot].role = role;
             begin += k;
         };
         take(retrieve, flags[team].pos, Role::Retrieve);
         take(defend, world.map().bases[team].flag_stand, Role::Defend);
         if (we_carry) take(escort, theirs.pos, Role::Escort);
-        for (std::size_t i = begin; i < pool.size(); ++i) brains_[pool[i]].role = Role::Attack;
+        for (std::size_t i = begin; i < pool.size(); ++i) brains_[pool[i].slot].role = Role::Attack;
     }
 }
 
@@ -405,24 +476,30 @@ sim::Input Bots::steer(const sim::World& world, std::uint32_t slot, Brain& b) {
     // Where to go: the shared field, or the local goal.
     Vec2 move{};
     bool arrived = false;
-    if (b.field != kNoField && field_valid_[b.field]) {
-        const FlowField& f = fields_[b.field];
-        if (f.distance(me) <= b.arrive) {
+    if (b.field != kNoField) {
+        // The objective's shared field, or straight at the objective while the field's first
+        // search is still running (its first dozen ticks or so on big maps).
+        const FlowField* f = field_valid_[b.field] ? &fields_[b.field] : nullptr;
+        const Vec2 goal = field_goal_[b.field];
+        if (f != nullptr ? f->distance(me) <= b.arrive
+                         : distance_sq(goal, me) <= std::max(b.arrive, 8.0f) * std::max(b.arrive, 8.0f)) {
             arrived = true;
         } else {
             // The look-ahead descent is the costliest part of steering: reuse it while the bot
-            // stays in the same cell, for at most 6 ticks, and while the field is unchanged.
+            // stays in the same cell and the same objective, for at most kDirTicks ticks. A newly
+            // swapped-in field (or the first one, after the straight line) thus reaches its bots
+            // as their own directions expire, spread over those ticks: refreshing every bot of a
+            // field at its swap redid about 15,000 descents in one tick on massive.
             const int cell = nav_.cell_of(me);
-            if (cell != b.dir_cell || b.dir_field != b.field || tick >= b.dir_tick + 6 ||
-                field_tick_[b.field] > b.dir_tick) {
-                b.dir = f.direction(nav_, me);
+            if (cell != b.dir_cell || b.dir_field != b.field || tick >= b.dir_tick + kDirTicks) {
+                b.dir = f != nullptr ? f->direction(nav_, me) : normalized(goal - me);
                 b.dir_cell = cell;
                 b.dir_tick = tick;
                 b.dir_field = b.field;
             }
             move = b.dir;
         }
-        if (!f.reachable(me)) move = normalized(f.goal() - me);
+        if (f != nullptr && !f->reachable(me)) move = normalized(f->goal() - me);
     } else if (b.has_goal) {
         // Follow the A* waypoints first, if any (each is reached within 12 wu).
         while (b.path_next < b.path.size() && distance_sq(b.path[b.path_next], me) < 12.0f * 12.0f)

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace mgs::ai {
@@ -191,6 +193,96 @@ TEST(Bots, SameSeedSameGameForAnyWorkerSplit) {
         b.tick();
     }
     EXPECT_EQ(a.world->state_hash(), b.world->state_hash());
+}
+
+/// Runs the ranges one after another, last first, in pieces of about half the grain, and
+/// reports a different worker for each piece: another split of the same work than the serial
+/// executor's, as several threads would make.
+class ScrambledExecutor final : public Executor {
+public:
+    void for_ranges(std::size_t n, std::size_t grain, RangeFn fn) override {
+        const std::size_t piece = std::max<std::size_t>(1, grain / 2);
+        for (std::size_t end = n; end > 0;) {
+            const std::size_t begin = end > piece ? end - piece : 0;
+            worker_ = (worker_ + 1) % 3;
+            fn(begin, end);
+            end = begin;
+        }
+    }
+    [[nodiscard]] int concurrency() const noexcept override { return 3; }
+    [[nodiscard]] int worker_index() const noexcept override { return worker_; }
+
+private:
+    int worker_ = 0;
+};
+
+TEST(Bots, SlicedFieldSearchesKeepTheLastCompleteFieldInUse) {
+    // Slices of 150 entries: a search over the arena grid (about 1,900 cells) takes a dozen
+    // ticks, so re-searches (carried flags, fallen walls) overlap with bots steering.
+    BotParams params;
+    params.field_slice_cells = 150;
+    Match m(sim::Mode::CaptureTheFlag, 1);
+    m.bots = Bots(params);
+    std::array<bool, Bots::kFieldCount> ready{};
+    std::array<std::uint32_t, Bots::kFieldCount> first_ready{};
+    int overlapping = 0, compared = 0;
+    std::uint64_t computes = 0;
+    for (int t = 0; t < 30 * 120; ++t) {
+        m.tick();
+        const bool swapped = m.bots.stats().field_computes != computes;
+        computes = m.bots.stats().field_computes;
+        std::size_t searching = 0;
+        for (std::size_t f = 0; f < Bots::kFieldCount; ++f) searching += m.bots.field_searching(f) ? 1 : 0;
+        ASSERT_LE(searching, Bots::kMaxFieldSearches) << "tick " << t;
+        for (std::size_t f = 0; f < Bots::kFieldCount; ++f) {
+            const FlowField* field = m.bots.field(f);
+            if (field == nullptr) {
+                ASSERT_FALSE(ready[f]) << "field " << f << " was ready and went away at tick " << t;
+                continue;
+            }
+            if (!ready[f]) first_ready[f] = m.world->tick();
+            ready[f] = true;
+            ASSERT_TRUE(field->complete()) << "bots must only ever see a complete field";
+            if (m.bots.field_searching(f)) ++overlapping;
+            // A field just swapped in on an unchanged grid is the one-shot search of that grid.
+            if (swapped && field->nav_version() == m.bots.nav().version()) {
+                FlowField whole;
+                whole.compute(m.bots.nav(), field->goal());
+                for (int c = 0; c < m.bots.nav().cell_count(); ++c)
+                    ASSERT_EQ(field->cost(c), whole.cost(c)) << "field " << f << " cell " << c;
+                ++compared;
+            }
+        }
+    }
+    for (std::size_t f = 0; f < Bots::kFieldCount; ++f) {
+        EXPECT_TRUE(ready[f]) << "field " << f;
+        EXPECT_GT(first_ready[f], 2u) << "the first search of field " << f << " should take several ticks";
+    }
+    EXPECT_GT(overlapping, 100) << "re-searches should run while the previous field serves the bots";
+    EXPECT_GT(compared, 0);
+    const BotStats& stats = m.bots.stats();
+    EXPECT_GE(stats.field_slices, 5 * stats.field_computes) << "searches should take many slices";
+    EXPECT_GE(m.world->totals().kills, 5u) << "bots still play";
+    EXPECT_LE(stats.stuck_episodes, 2u);
+}
+
+TEST(Bots, SlicedSearchesSameGameForAnyWorkerSplit) {
+    // Slicing counts ticks and queue entries only: the same game for any split of the work.
+    for (const std::uint32_t slice : {150u, 65536u}) {
+        BotParams params;
+        params.field_slice_cells = slice;
+        Match a(sim::Mode::CaptureTheFlag, 4), b(sim::Mode::CaptureTheFlag, 4);
+        a.bots = Bots(params);
+        b.bots = Bots(params);
+        ScrambledExecutor scrambled;
+        for (int t = 0; t < 900; ++t) {
+            a.tick();
+            b.bots.update(*b.world, scrambled);
+            b.world->step(scrambled);
+            ASSERT_EQ(a.world->state_hash(), b.world->state_hash()) << "slice " << slice << " tick " << t;
+        }
+        EXPECT_EQ(a.bots.stats().field_slices, b.bots.stats().field_slices);
+    }
 }
 
 } // namespace
