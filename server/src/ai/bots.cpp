@@ -50,7 +50,7 @@ void Bots::prepare(const sim::World& world, Executor& exec) {
     const float cell = std::max(params_.nav_cell, std::max(map.width, map.height) / 800.0f);
     if (!nav_built_ || wall_alive_seen_.size() != alive.size() ||
         nav_.cols() != static_cast<int>(std::ceil(map.width / cell))) {
-        nav_.build(map, cell, world.rules().player_radius + 1.0f, alive.data());
+        nav_.build(map, cell, world.rules().player_radius + 1.0f, alive.data(), &exec);
         wall_alive_seen_ = alive;
         nav_built_ = true;
         std::vector<Vec2> spots;

@@ -89,7 +89,8 @@ template <class Walk, class F> void for_each_move(int c, int pc, Walk&& walk, F&
 
 // --- NavGrid ----------------------------------------------------------------------------------
 
-void NavGrid::build(const world::Map& map, float cell_size, float clearance, const std::uint8_t* wall_alive) {
+void NavGrid::build(const world::Map& map, float cell_size, float clearance, const std::uint8_t* wall_alive,
+                    Executor* exec) {
     cell_ = cell_size > 0.0f ? cell_size : 32.0f;
     inv_cell_ = 1.0f / cell_;
     clearance_ = std::max(clearance, 0.0f);
@@ -99,17 +100,49 @@ void NavGrid::build(const world::Map& map, float cell_size, float clearance, con
     rows_ = std::max(1, static_cast<int>(std::ceil(map.height * inv_cell_)));
     version_ = 0;
 
-    // A fresh zeroed array: only the cells near walls are written (and their pages touched).
-    blockers_ = ZeroedVector<std::uint16_t>(idx(cols_ * rows_));
-    alive_.resize(map.walls.size());
-    for (std::size_t w = 0; w < map.walls.size(); ++w) {
-        alive_[w] = wall_alive == nullptr || wall_alive[w] != 0 ? 1 : 0;
-        if (alive_[w] != 0) cover_wall(map.walls[w].box, 1, nullptr);
+    // A first build gets fresh zeroed arrays (ZeroedVector) and touches only the pages it writes;
+    // a rebuild of the same size reuses its arrays and clears them band by band.
+    const std::size_t cells = idx(cols_ * rows_);
+    const std::size_t padded = idx(padded_cols() * (rows_ + 2));
+    const bool fresh = blockers_.capacity() < cells || walk_.capacity() < padded;
+    if (fresh) {
+        blockers_ = ZeroedVector<std::uint16_t>(cells);
+        walk_ = ZeroedVector<std::uint8_t>(padded);
+    } else {
+        blockers_.resize(cells);
+        walk_.resize(padded);
     }
+    alive_.resize(map.walls.size());
+    for (std::size_t w = 0; w < map.walls.size(); ++w)
+        alive_[w] = wall_alive == nullptr || wall_alive[w] != 0 ? 1 : 0;
 
+    // Bands of rows in parallel: each band counts every wall's cover of its own rows only, so no
+    // cell is written by two bands, and counts do not depend on the order of the walls.
+    const auto band = [&](std::size_t begin, std::size_t end) {
+        build_rows(map, static_cast<int>(begin), static_cast<int>(end), !fresh);
+    };
+    const auto rows = static_cast<std::size_t>(rows_);
+    if (exec == nullptr) {
+        band(0, rows);
+    } else {
+        const auto workers = static_cast<std::size_t>(std::max(1, exec->concurrency()));
+        exec->for_ranges(rows, std::max<std::size_t>(16, rows / (2 * workers)), band);
+    }
+}
+
+void NavGrid::build_rows(const world::Map& map, int row_begin, int row_end, bool clear) {
     const int pc = padded_cols();
-    walk_.assign(idx(pc * (rows_ + 2)), 0);
-    for (int r = 0; r < rows_; ++r) {
+    if (clear) {
+        std::fill(blockers_.begin() + row_begin * cols_, blockers_.begin() + row_end * cols_,
+                  std::uint16_t{0});
+        // Padded rows row_begin + 1 .. row_end, plus the border rows at the top and bottom.
+        const int first = row_begin == 0 ? 0 : row_begin + 1;
+        const int last = row_end == rows_ ? rows_ + 2 : row_end + 1;
+        std::fill(walk_.begin() + first * pc, walk_.begin() + last * pc, std::uint8_t{0});
+    }
+    for (std::size_t w = 0; w < map.walls.size(); ++w)
+        if (alive_[w] != 0) cover_wall(map.walls[w].box, 1, nullptr, row_begin, row_end);
+    for (int r = row_begin; r < row_end; ++r) {
         for (int c = 0; c < cols_; ++c) {
             const bool free = blockers_[idx(r * cols_ + c)] == 0 && inside_world(c, r);
             walk_[idx((r + 1) * pc + c + 1)] = free ? 1 : 0;
@@ -128,13 +161,15 @@ bool NavGrid::update_wall(const world::Map& map, std::uint32_t w, const std::uin
     return changed;
 }
 
-void NavGrid::cover_wall(const Aabb& box, int delta, bool* changed) {
+void NavGrid::cover_wall(const Aabb& box, int delta, bool* changed, int row_begin, int row_end) {
     // Only the cells whose centre can lie within `clearance` of the box, then the exact test.
     const Aabb reach = box.inflated(clearance_);
+    const int r0 = std::max(row_begin, static_cast<int>(std::floor(reach.min.y * inv_cell_ - 0.5f)));
+    const int r1 =
+        std::min(std::min(rows_, row_end) - 1, static_cast<int>(std::ceil(reach.max.y * inv_cell_ - 0.5f)));
+    if (r0 > r1) return;
     const int c0 = std::max(0, static_cast<int>(std::floor(reach.min.x * inv_cell_ - 0.5f)));
     const int c1 = std::min(cols_ - 1, static_cast<int>(std::ceil(reach.max.x * inv_cell_ - 0.5f)));
-    const int r0 = std::max(0, static_cast<int>(std::floor(reach.min.y * inv_cell_ - 0.5f)));
-    const int r1 = std::min(rows_ - 1, static_cast<int>(std::ceil(reach.max.y * inv_cell_ - 0.5f)));
     const int pc = padded_cols();
     for (int r = r0; r <= r1; ++r) {
         for (int c = c0; c <= c1; ++c) {
@@ -448,7 +483,7 @@ bool find_path(const NavGrid& nav, Vec2 from, Vec2 to, PathScratch& scratch, std
     const int t = nav.nearest_walkable(to, FlowField::kSnapCells);
     if (s < 0 || t < 0) return false;
 
-    const std::vector<std::uint8_t>& walk = nav.padded_walkable();
+    const ZeroedVector<std::uint8_t>& walk = nav.padded_walkable();
     PathScratch& sc = scratch;
     if (sc.g.size() != walk.size()) {
         // Fresh zeroed arrays (no stamp anywhere), written only where searches go.

@@ -30,6 +30,7 @@
 // grazing a single blocked corner; connectivity is the same as with 4-neighbour moves, and any
 // straight run of grid moves is a clear_line.
 #include "ai/zeroed_allocator.hpp"
+#include "core/parallel.hpp"
 #include "world/map.hpp"
 
 #include <cstdint>
@@ -47,7 +48,9 @@ public:
     /// Builds the grid over [0, width] x [0, height]. A cell is walkable when a circle of
     /// `clearance` wu at its centre overlaps no alive wall (touching is fine) and lies inside the
     /// world. `wall_alive` is indexed like map.walls (nullptr = all alive). Resets version() to 0.
-    void build(const world::Map& map, float cell_size, float clearance, const std::uint8_t* wall_alive);
+    /// With an executor, bands of rows are built in parallel (same result).
+    void build(const world::Map& map, float cell_size, float clearance, const std::uint8_t* wall_alive,
+               Executor* exec = nullptr);
 
     /// Re-evaluates only the cells near wall `w` after it was destroyed or respawned, given the
     /// new alive mask (nullptr = all alive). Returns true, and bumps version(), when any cell
@@ -85,10 +88,14 @@ public:
     [[nodiscard]] int unpadded_of(int padded) const noexcept {
         return (padded / (cols_ + 2) - 1) * cols_ + padded % (cols_ + 2) - 1;
     }
-    [[nodiscard]] const std::vector<std::uint8_t>& padded_walkable() const noexcept { return walk_; }
+    [[nodiscard]] const ZeroedVector<std::uint8_t>& padded_walkable() const noexcept { return walk_; }
 
 private:
-    void cover_wall(const Aabb& box, int delta, bool* changed);
+    /// Counts the walls' cover of rows [row_begin, row_end) and sets their walkability.
+    void build_rows(const world::Map& map, int row_begin, int row_end, bool clear);
+    /// Adds `delta` to the blocker count of the cells near `box` in rows [row_begin, row_end).
+    void cover_wall(const Aabb& box, int delta, bool* changed, int row_begin = 0,
+                    int row_end = std::numeric_limits<int>::max());
     [[nodiscard]] bool inside_world(int col, int row) const noexcept;
 
     float cell_ = 32.0f;
@@ -99,7 +106,7 @@ private:
     int cols_ = 0;
     int rows_ = 0;
     std::uint32_t version_ = 0;
-    std::vector<std::uint8_t> walk_;       ///< padded (cols + 2) x (rows + 2), 1 = walkable
+    ZeroedVector<std::uint8_t> walk_;      ///< padded (cols + 2) x (rows + 2), 1 = walkable
     ZeroedVector<std::uint16_t> blockers_; ///< per cell: alive walls within clearance of the centre
     std::vector<std::uint8_t> alive_;      ///< per wall: the alive state the grid reflects
 };

@@ -179,6 +179,61 @@ TEST(NavGrid, UpdateWallMatchesFullBuild) {
     for (int c = 0; c < nav.cell_count(); ++c) ASSERT_EQ(nav.walkable(c), fresh.walkable(c)) << "cell " << c;
 }
 
+/// Runs the ranges last first, in pieces of at most `grain` rows: bands as several workers take
+/// them, in another order.
+class BandedExecutor final : public Executor {
+public:
+    void for_ranges(std::size_t n, std::size_t grain, RangeFn fn) override {
+        const std::size_t piece = std::max<std::size_t>(1, grain);
+        for (std::size_t end = n; end > 0;) {
+            const std::size_t begin = end > piece ? end - piece : 0;
+            fn(begin, end);
+            end = begin;
+        }
+    }
+    [[nodiscard]] int concurrency() const noexcept override { return 4; }
+    [[nodiscard]] int worker_index() const noexcept override { return 0; }
+};
+
+TEST(NavGrid, BuildInBandsAndRebuildMatchASerialBuild) {
+    const world::Map map = world::generate_map(default_size(3));
+    std::vector<std::uint8_t> alive(map.walls.size(), 1);
+    for (std::size_t w = 0; w < map.walls.size(); w += 3)
+        if (map.walls[w].destructible()) alive[w] = 0;
+    NavGrid serial;
+    serial.build(map, 16.0f, kPlayerRadius, alive.data());
+    BandedExecutor bands;
+    NavGrid banded;
+    banded.build(map, 16.0f, kPlayerRadius, alive.data(), &bands);
+    // A rebuild over the arrays of another grid of the same size (every wall standing there).
+    NavGrid rebuilt;
+    rebuilt.build(map, 16.0f, kPlayerRadius, nullptr, &bands);
+    rebuilt.build(map, 16.0f, kPlayerRadius, alive.data(), &bands);
+    ASSERT_EQ(banded.cell_count(), serial.cell_count());
+    for (int c = 0; c < serial.cell_count(); ++c) {
+        ASSERT_EQ(banded.walkable(c), serial.walkable(c)) << "cell " << c;
+        ASSERT_EQ(rebuilt.walkable(c), serial.walkable(c)) << "cell " << c;
+    }
+    EXPECT_EQ(banded.padded_walkable().size(), serial.padded_walkable().size());
+    for (std::size_t i = 0; i < serial.padded_walkable().size(); ++i) {
+        ASSERT_EQ(banded.padded_walkable()[i], serial.padded_walkable()[i]) << "padded " << i;
+        ASSERT_EQ(rebuilt.padded_walkable()[i], serial.padded_walkable()[i]) << "padded " << i;
+    }
+    // The counts behind the cells agree too: walls coming back give the all-standing grid.
+    NavGrid standing;
+    standing.build(map, 16.0f, kPlayerRadius, nullptr);
+    for (std::uint32_t w = 0; w < map.walls.size(); ++w) {
+        if (alive[w] != 0) continue;
+        alive[w] = 1;
+        banded.update_wall(map, w, alive.data());
+        rebuilt.update_wall(map, w, alive.data());
+    }
+    for (int c = 0; c < serial.cell_count(); ++c) {
+        ASSERT_EQ(banded.walkable(c), standing.walkable(c)) << "cell " << c;
+        ASSERT_EQ(rebuilt.walkable(c), standing.walkable(c)) << "cell " << c;
+    }
+}
+
 // --- Reachability on generated maps -------------------------------------------------------
 
 void expect_all_reachable(const world::Map& map, float cell, float clearance, const std::string& what) {
