@@ -246,6 +246,9 @@ std::vector<Key> build_keys() {
     t.add("server.max_players", MGS_FIELD(max_players), 1, 100000,
           "human players admitted at once (connected or within their resume grace); more get "
           "\"server_full\"");
+    t.add("server.max_spectators", MGS_FIELD(max_spectators), 0, 100000,
+          "spectators admitted at once (connected or within their resume grace), besides the players; "
+          "more get \"server_full\"");
     t.add("server.max_pending_handshakes", MGS_FIELD(max_pending_handshakes), 1, 100000,
           "WebRTC connections being set up at once; more get \"too_many_handshakes\"");
     t.add("server.resume_grace_s", MGS_FIELD(resume_grace_s), 0, 3600,

@@ -45,6 +45,7 @@ struct ServerConfig {
     std::string public_ip = "auto"; ///< comma-separated advertised addresses, or "auto"
     std::string static_dir = "client/dist";
     int max_players = 1000; ///< human players
+    int max_spectators = 100;
     int max_pending_handshakes = 256;
     int resume_grace_s = 30;
     int connect_timeout_s = 20;

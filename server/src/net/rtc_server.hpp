@@ -83,6 +83,9 @@ public:
               bool binary = true);
     /// Closes a connection; on_rtc_disconnected(Closed) follows.
     void close(std::uint64_t conn);
+    /// Sends the datagrams queued by send(), open_channel() and close() now, in sendmmsg batches.
+    /// (Reads and timers flush by themselves; call it after a burst of sends.)
+    void flush() { flush_sends(); }
     [[nodiscard]] std::size_t connections() const noexcept { return conns_.size(); }
     [[nodiscard]] std::uint32_t max_message_size(std::uint64_t conn) const;
     /// Approximate heap held by connections (for the memory-per-client figure).

@@ -3,6 +3,7 @@
 // player moves as its inputs say, and snapshots echo the newest input applied. On the `events`
 // channel it learns its own name and the match state, its chat line comes back to it, and it
 // gets the scoreboard it asked for. A spectator watches without a player.
+#include "app/frontend.hpp"
 #include "app/game_sync.hpp"
 #include "core/parallel.hpp"
 #include "net/rtc_client.hpp"
@@ -26,19 +27,18 @@ using namespace std::chrono_literals;
 /// A world, a network server on loopback and the game loop on its own thread, as in the server.
 class LiveGame {
 public:
-    explicit LiveGame(const SyncConfig& sync = {}, const std::function<void(net::WorldInfo&)>& info = {})
+    explicit LiveGame(const SyncConfig& sync = {}, const std::function<void(session::WorldInfo&)>& info = {})
         : world_(rules, map, 4), net_(loopback(), registry_) {
-        net::WorldInfo wi;
+        session::WorldInfo wi;
         wi.map_seed = map.seed;
         wi.map_width = map.width;
         wi.map_height = map.height;
         if (info) info(wi);
         net_.set_world_info(wi);
-        net_.attach_game();
+        game_ = std::make_unique<GameSync>(net_.link(), world_, sync);
         std::string error;
         started_ = net_.start(error);
         EXPECT_TRUE(started_) << error;
-        game_ = std::make_unique<GameSync>(net_, world_, sync);
     }
     ~LiveGame() {
         stop_ = true;
@@ -69,20 +69,22 @@ public:
     std::atomic<int> humans{-1};
 
 private:
-    static net::NetConfig loopback() {
-        net::NetConfig nc;
+    static FrontendConfig loopback() {
+        FrontendConfig fc;
+        net::NetConfig& nc = fc.net;
         nc.http.bind_address = "127.0.0.1";
         nc.http.port = 0;
         nc.rtc.bind_address = "127.0.0.1";
         nc.rtc.port = 0;
         nc.rtc.public_ips = {"127.0.0.1"};
-        return nc;
+        fc.link.max_sessions = 64;
+        return fc;
     }
 
     sim::World world_;
     SerialExecutor exec_;
     metrics::Registry registry_;
-    net::NetServer net_;
+    Frontend net_;
     std::unique_ptr<GameSync> game_;
     std::thread loop_;
     std::atomic<bool> stop_{false};
@@ -194,7 +196,7 @@ std::array<std::uint32_t, 2> alive_position(const std::vector<sync::ViewEntry>& 
 }
 
 TEST(GameSync, ClientMovesItsPlayerAndSeesItInSnapshots) {
-    LiveGame game({}, [](net::WorldInfo& info) {
+    LiveGame game({}, [](session::WorldInfo& info) {
         const sim::Rules rules;
         info.player_speed = rules.speed;
         info.weapons[2].projectile_speed = rules.weapons[2].projectile_speed;
