@@ -96,11 +96,12 @@ class TestClient {
 public:
     TestClient() : client_(certificate()) {}
 
-    bool join(std::uint16_t port, const std::string& name, bool spectate) {
+    bool join(std::uint16_t port, const std::string& name, bool spectate, const std::string& resume = {}) {
         net::RtcClient::Options o;
         o.http_port = port;
         o.name = name;
         o.spectate = spectate;
+        o.resume_token = resume;
         std::string error;
         const bool ok = client_.signal(o, answer, error);
         EXPECT_TRUE(ok) << error;
@@ -127,6 +128,7 @@ public:
                 flatbuffers::Verifier v(e.data.data(), e.data.size());
                 ASSERT_TRUE(proto::VerifyEnvelopeBuffer(v));
                 const proto::Envelope* env = proto::GetEnvelope(e.data.data());
+                order.push_back(env->message_type());
                 if (const auto* w = env->message_as_Welcome()) {
                     welcome_player = w->player_id();
                 }
@@ -152,6 +154,7 @@ public:
     std::uint32_t newest = 0; ///< newest snapshot decoded (what to acknowledge)
     int decoded = 0;
     int deltas = 0; ///< snapshots encoded against an acknowledged one
+    std::vector<proto::Message> order; ///< every message's type, as it arrived
 
 private:
     static std::shared_ptr<const rtc::DtlsCertificate> certificate() {
@@ -183,6 +186,14 @@ private:
     net::RtcClient client_;
     std::map<std::uint32_t, std::vector<sync::ViewEntry>> held_;
 };
+
+/// Sends one Input (seq, walking right) acknowledging the newest snapshot decoded.
+void send_input(TestClient& c, std::uint32_t seq) {
+    flatbuffers::FlatBufferBuilder b;
+    const auto in = proto::CreateInput(b, seq, 0, 1, 0, 0.0f, proto::InputButtons::NONE, -1, c.newest);
+    b.Finish(proto::CreateEnvelope(b, proto::Message::Input, in.Union()));
+    c.send(c.state, b);
+}
 
 /// Quantised position of a live player in a view, or {0, 0}.
 std::array<std::uint32_t, 2> alive_position(const std::vector<sync::ViewEntry>& view, std::uint32_t player) {
@@ -323,6 +334,70 @@ TEST(GameSync, ClientMovesItsPlayerAndSeesItInSnapshots) {
     EXPECT_TRUE(chat_back);
     EXPECT_TRUE(scoreboard);
     EXPECT_TRUE(own_state);
+}
+
+// A resume starts the connection over in a defined way, even while the old connection still looks
+// alive: the Welcome comes first, the first snapshot is full (id 1, baseline 0) and carries the own
+// state, and last_input is 0 until an input of the new connection is applied (which may be
+// numbered from 1 again).
+TEST(GameSync, AResumeStartsTheSnapshotStreamOver) {
+    LiveGame game;
+    ASSERT_TRUE(game.started());
+    game.run();
+    TestClient first;
+    ASSERT_TRUE(first.join(game.http_port(), "first", false));
+    std::uint32_t seq = 0;
+    std::uint32_t echoed = 0;
+    auto end = std::chrono::steady_clock::now() + 20s;
+    while (std::chrono::steady_clock::now() < end && echoed < 20) {
+        first.pump([](const proto::Envelope&) {},
+                   [&](const proto::Snapshot& snap, const std::vector<sync::ViewEntry>&) {
+                       echoed = snap.header()->last_input();
+                   });
+        if (first.state >= 0) {
+            send_input(first, ++seq);
+        }
+        std::this_thread::sleep_for(10ms);
+    }
+    ASSERT_GE(echoed, 20u) << "the first connection never got its inputs applied";
+    EXPECT_GT(first.deltas, 0);
+
+    // The same session from a new connection; the old one is not closed by its client.
+    TestClient again;
+    ASSERT_TRUE(again.join(game.http_port(), "first", false, first.answer.session));
+    EXPECT_TRUE(again.answer.resumed);
+    EXPECT_EQ(again.answer.player_id, first.answer.player_id);
+    std::vector<std::array<std::uint32_t, 3>> headers; // id, baseline, last_input
+    bool own_in_first = false;
+    std::uint32_t new_seq = 0;
+    end = std::chrono::steady_clock::now() + 20s;
+    while (std::chrono::steady_clock::now() < end &&
+           (headers.size() < 10 || headers.back()[2] == 0)) {
+        again.pump([](const proto::Envelope&) {},
+                   [&](const proto::Snapshot& snap, const std::vector<sync::ViewEntry>&) {
+                       const auto* h = snap.header();
+                       if (headers.empty()) {
+                           own_in_first = snap.me() != nullptr;
+                       }
+                       headers.push_back({h->id(), h->baseline(), h->last_input()});
+                   });
+        if (headers.size() >= 5 && again.state >= 0) {
+            send_input(again, ++new_seq); // numbered from 1 again
+        }
+        std::this_thread::sleep_for(10ms);
+    }
+    ASSERT_FALSE(again.order.empty());
+    EXPECT_EQ(again.order.front(), proto::Message::Welcome);
+    ASSERT_GE(headers.size(), 5u);
+    EXPECT_EQ(headers[0][0], 1u); // ids start over
+    EXPECT_EQ(headers[0][1], 0u); // full
+    EXPECT_TRUE(own_in_first);
+    for (std::size_t i = 0; i < 5; ++i) {
+        EXPECT_EQ(headers[i][2], 0u) << i; // nothing of this connection applied yet
+    }
+    ASSERT_GT(new_seq, 0u);
+    EXPECT_GE(headers.back()[2], 1u);
+    EXPECT_LE(headers.back()[2], new_seq);
 }
 
 // A spectator has no player: it gets snapshots around its camera, and following a player moves
