@@ -131,6 +131,12 @@ void Frontend::handle_join(const std::shared_ptr<net::WsSession>& ws, net::JoinR
                            "the SDP offer cannot be used: " + error, now);
         return;
     }
+    if (offer.setup == "passive") {
+        // Both sides would wait for the other to start DTLS.
+        table_.join_failed(r.session, net::signaling_error::kBadOffer,
+                           "a=setup:passive cannot be used: the server is passive (offer actpass or active)", now);
+        return;
+    }
     net::RtcServer::OfferError oe{};
     std::string answer;
     const std::uint64_t conn = net_.rtc().accept_offer(offer, answer, oe);

@@ -17,6 +17,7 @@
 //                                    the names of players new to it (events channel); global
 //                                    events (kill feed, flags, match) are built once and sent to all
 #include "app/map_publisher.hpp"
+#include "net/game_message.hpp"
 #include "session/game_link.hpp"
 #include "sim/world.hpp"
 #include "sync/effects.hpp"
@@ -77,7 +78,7 @@ public:
     /// Global events per Events message (12 bytes each: the message stays well under 1200).
     static constexpr std::size_t kGlobalsPerMessage = 48;
     /// Rows of a scoreboard (16 bytes each).
-    static constexpr std::uint16_t kMaxScoreRows = 60;
+    static constexpr std::uint16_t kMaxScoreRows = net::ClientGameMessage::kMaxScoreboardRows;
     /// The delta always gets at least this much of a snapshot (effects give way first).
     static constexpr std::size_t kMinDeltaBytes = 64;
     /// The own state is resent at least every this many snapshots (it rides unreliable ones).

@@ -113,7 +113,7 @@ ClientGameMessage parse_client_game_message(std::span<const std::uint8_t> data) 
     }
     if (const proto::ScoreboardRequest* req = env->message_as_ScoreboardRequest()) {
         out.kind = ClientGameMessage::Kind::ScoreboardRequest;
-        out.scoreboard_top = std::clamp<std::uint16_t>(req->top(), 1, 100);
+        out.scoreboard_top = std::clamp<std::uint16_t>(req->top(), 1, ClientGameMessage::kMaxScoreboardRows);
         return out;
     }
     if (const proto::SpectateControl* sc = env->message_as_SpectateControl()) {

@@ -349,6 +349,23 @@ TEST(Frontend, BadSignalingGetsClearErrors) {
     EXPECT_NE(r["message"].get<std::string>().find("SDP"), std::string::npos);
     r = signal_once(port, R"({"type":"join","name":""})");
     EXPECT_EQ(r["code"], "bad_request");
+    // An offer that is fine but passive: both sides would wait for DTLS to start.
+    const std::string passive = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+                                "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"
+                                "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
+                                "a=fingerprint:sha-256 " +
+                                [] {
+                                    std::string fp;
+                                    for (int i = 0; i < 32; ++i) fp += i == 0 ? "AB" : ":AB";
+                                    return fp;
+                                }() +
+                                "\r\na=setup:passive\r\na=mid:0\r\na=sctp-port:5000\r\n";
+    r = signal_once(port, nlohmann::json{{"type", "join"}, {"name", "p"}, {"offer", passive}}.dump());
+    EXPECT_EQ(r["code"], "bad_offer") << r.dump();
+    EXPECT_NE(r["message"].get<std::string>().find("a=setup:passive"), std::string::npos) << r.dump();
+    // Its session was forgotten: a trickled candidate gets no reply, the next join does.
+    r = signal_once(port, R"({"type":"join","name":"x","offer":"v=0\r\n"})");
+    EXPECT_EQ(r["code"], "bad_offer");
 }
 
 TEST(Frontend, WebSocketTransportFallbackCarriesGameMessages) {

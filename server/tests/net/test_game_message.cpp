@@ -98,7 +98,7 @@ TEST(GameMessage, Utf8ValidationRejectsMalformedSequences) {
     EXPECT_FALSE(valid_utf8("\xf8\x88\x80\x80\x80")); // 5-byte form
 }
 
-TEST(GameMessage, ScoreboardRequestsAreClampedTo1To100Rows) {
+TEST(GameMessage, ScoreboardRequestsAreClampedTo1To60Rows) {
     const auto top_of = [](std::optional<std::uint16_t> top) {
         flatbuffers::FlatBufferBuilder b;
         const auto req = top ? proto::CreateScoreboardRequest(b, *top) : proto::CreateScoreboardRequest(b);
@@ -110,7 +110,9 @@ TEST(GameMessage, ScoreboardRequestsAreClampedTo1To100Rows) {
     EXPECT_EQ(top_of(std::nullopt), 20);
     EXPECT_EQ(top_of(0), 1);
     EXPECT_EQ(top_of(7), 7);
-    EXPECT_EQ(top_of(500), 100);
+    EXPECT_EQ(top_of(60), 60);
+    EXPECT_EQ(top_of(61), 60);
+    EXPECT_EQ(top_of(500), 60);
 }
 
 TEST(GameMessage, SpectateControlKeepsFiniteCameraAndItsAcknowledgement) {
