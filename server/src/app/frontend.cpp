@@ -134,7 +134,8 @@ void Frontend::handle_join(const std::shared_ptr<net::WsSession>& ws, net::JoinR
     if (offer.setup == "passive") {
         // Both sides would wait for the other to start DTLS.
         table_.join_failed(r.session, net::signaling_error::kBadOffer,
-                           "a=setup:passive cannot be used: the server is passive (offer actpass or active)", now);
+                           "a=setup:passive cannot be used: the server is passive (offer actpass or active)",
+                           now);
         return;
     }
     net::RtcServer::OfferError oe{};

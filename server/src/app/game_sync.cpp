@@ -65,7 +65,9 @@ GameSync::GameSync(session::GameLink& link, sim::World& world, SyncConfig config
       log_(world.map().bounds().max.x, world.map().bounds().max.y),
       by_slot_(link.max_sessions(), UINT32_MAX) {
     config_.max_effects = std::clamp(config_.max_effects, 0, kMaxEffects);
-    config_.snapshot_hz = std::clamp(config_.snapshot_hz, 1, std::max(1, config_.tick_hz));
+    config_.tick_hz = std::max(1, config_.tick_hz);
+    config_.snapshot_hz = std::clamp(config_.snapshot_hz, 1, config_.tick_hz);
+    snapshot_hz_ = config_.snapshot_hz;
     if (maps_ != nullptr) {
         maps_->publish(world.map());
     }
@@ -77,6 +79,10 @@ GameSync::Client* GameSync::client_of(session::SessionRef session) noexcept {
     }
     Client* c = clients_[by_slot_[session.slot]].get();
     return c->session == session ? c : nullptr;
+}
+
+void GameSync::set_snapshot_hz(int hz) noexcept {
+    snapshot_hz_ = std::clamp(hz, 1, config_.tick_hz);
 }
 
 void GameSync::send(const Client& c, bool reliable, std::span<const std::uint8_t> bytes) {
@@ -488,17 +494,19 @@ void GameSync::after_tick(Executor& exec) {
             set_known(*c, slot, false);
         }
     }
-    // Snapshot ticks: the ones where tick * snapshot_hz / tick_hz crosses an integer.
-    const std::uint64_t due = static_cast<std::uint64_t>(world_.tick()) *
-                              static_cast<std::uint64_t>(config_.snapshot_hz) /
-                              static_cast<std::uint64_t>(std::max(1, config_.tick_hz));
-    if (due != snapshots_sent_ && !clients_.empty()) {
+    // Snapshot ticks: snapshot_hz of every tick_hz ticks, evenly spread (at 20 of 30: two ticks
+    // out of three). The rate may change between ticks (overload); the spacing follows at once.
+    snapshot_credit_ += snapshot_hz_;
+    const bool due = snapshot_credit_ >= config_.tick_hz;
+    if (due) {
+        snapshot_credit_ -= config_.tick_hz;
+    }
+    if (due && !clients_.empty()) {
         build_messages(exec);
         log_.clear();
     } else if (clients_.empty()) {
         log_.clear();
     }
-    snapshots_sent_ = due;
     // Every tick: chat lines and scoreboards answered in drain() go out now, with the snapshots.
     (void)link_.publish(world_.tick());
 }

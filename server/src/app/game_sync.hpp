@@ -99,6 +99,9 @@ public:
     void after_tick(Executor& exec);
 
     [[nodiscard]] std::size_t clients() const noexcept { return clients_.size(); }
+    /// Snapshots per second from now on (1 .. tick_hz); the configured rate unless overloaded.
+    void set_snapshot_hz(int hz) noexcept;
+    [[nodiscard]] int snapshot_hz() const noexcept { return snapshot_hz_; }
 
 private:
     struct Client {
@@ -155,7 +158,8 @@ private:
     std::uint64_t map_seed_ = 0;
     sync::Frame frame_;
     sync::EventLog log_;
-    std::uint64_t snapshots_sent_ = 0;
+    int snapshot_hz_ = 20;    // now (the configured rate unless overload lowered it)
+    int snapshot_credit_ = 0; // snapshot_hz_ added per tick; a snapshot spends tick_hz
     std::vector<std::unique_ptr<Client>> clients_;
     std::vector<std::uint32_t> by_slot_; // session slot -> index in clients_ (UINT32_MAX: none)
     // The match as last announced: a change sends MatchState to everyone.

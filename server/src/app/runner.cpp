@@ -2,6 +2,7 @@
 
 #include "app/frontend.hpp"
 #include "app/game_sync.hpp"
+#include "app/overload.hpp"
 #include "app/tick_window.hpp"
 #include "core/percentile.hpp"
 #include "metrics/registry.hpp"
@@ -262,6 +263,11 @@ int run_live(const ServerConfig& cfg, const std::atomic<bool>& stop) {
     auto& bots_gauge = registry.gauge("mgs_bots", "Bots in the world");
     auto& clients_gauge =
         registry.gauge("mgs_game_clients", "Clients the game sends to (players and spectators)");
+    auto& overload_gauge = registry.gauge(
+        "mgs_overload_level", "Work shed under load: 0 none, 1 far entities less often, 2-3 snapshot "
+                              "rate 15/10 Hz, 4 smaller views, 5 slower bot decisions");
+    auto& snapshot_hz_gauge =
+        registry.gauge("mgs_snapshot_hz", "Snapshots per second sent to each client now");
     MapPublisher maps; // before the network: its route reads it until the network stops
     maps.publish(sim.world().map());
     Frontend front(frontend_config(cfg), registry);
@@ -282,6 +288,11 @@ int run_live(const ServerConfig& cfg, const std::atomic<bool>& stop) {
     spdlog::info("live: preset {} ({}x{} wu), {} bots, {} Hz, {} threads; Ctrl+C stops", cfg.preset,
                  cfg.map.width, cfg.map.height, cfg.bots, cfg.rules.tick_hz, sim.threads());
     TickWindow window(static_cast<std::size_t>(std::max(1, cfg.rules.tick_hz)) * 5);
+    OverloadConfig overload_config;
+    overload_config.budget_ms = 1000.0 / std::max(1, cfg.rules.tick_hz);
+    overload_config.max_level = cfg.overload_max_level;
+    OverloadLadder overload(overload_config);
+    snapshot_hz_gauge.set(game.snapshot_hz());
     auto next = Clock::now();
     auto last_stats = Clock::now();
     auto last_window = Clock::now();
@@ -298,6 +309,17 @@ int run_live(const ServerConfig& cfg, const std::atomic<bool>& stop) {
         tick_hist.observe(tick_ms / 1000.0);
         sync_hist.observe(sync_ms / 1000.0);
         window.add(tick_ms);
+        if (overload.observe(tick_ms)) {
+            game.set_snapshot_hz(overload.snapshot_hz(sync.snapshot_hz));
+            overload_gauge.set(overload.level());
+            snapshot_hz_gauge.set(game.snapshot_hz());
+            spdlog::warn(
+                "overload level {} (tick {:.1f} ms smoothed, budget {:.1f} ms): snapshots at {} Hz{}{}{}",
+                overload.level(), overload.smoothed_ms(), overload_config.budget_ms, game.snapshot_hz(),
+                overload.far_refresh() > 1 ? ", far entities every other snapshot" : "",
+                overload.view_scale() < 1.0f ? ", smaller views" : "",
+                overload.bot_decision_scale() < 1.0f ? ", slower bot decisions" : "");
+        }
         humans_gauge.set(sim.world().humans());
         bots_gauge.set(sim.world().bots());
         clients_gauge.set(static_cast<double>(game.clients()));
