@@ -106,6 +106,7 @@ private:
         sim::Input pending{};          // the input set in the current drain
         std::uint64_t input_drain = 0; // the drain that set it
         std::uint32_t acked = 0;
+        bool force_full = false; // the client asked for a full snapshot (resync): the next one is
         bool ready = false;      // reliable channel open: events may be sent
         bool needs_match = true; // next Events message carries the match state
         std::unique_ptr<sync::ClientView> view;

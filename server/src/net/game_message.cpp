@@ -98,6 +98,12 @@ ClientGameMessage parse_client_game_message(std::span<const std::uint8_t> data) 
                 out.inputs[out.input_count++] = read_input(*list->Get(k));
             }
         }
+        if (batch->resync()) {
+            out.resync = true;
+            for (std::size_t k = 0; k < out.input_count; ++k) {
+                out.inputs[k].ack_snapshot = kAckResync;
+            }
+        }
         return out;
     }
     if (const proto::ChatSend* chat = env->message_as_ChatSend()) {
@@ -121,7 +127,8 @@ ClientGameMessage parse_client_game_message(std::span<const std::uint8_t> data) 
         out.follow = sc->follow();
         out.camera_x = std::isfinite(sc->x()) ? sc->x() : 0.0f;
         out.camera_y = std::isfinite(sc->y()) ? sc->y() : 0.0f;
-        out.inputs[0].ack_snapshot = sc->ack_snapshot();
+        out.inputs[0].ack_snapshot = sc->resync() ? kAckResync : sc->ack_snapshot();
+        out.resync = sc->resync();
         return out;
     }
     out.kind = ClientGameMessage::Kind::NotFromClients;

@@ -14,6 +14,14 @@ struct Ping;
 
 namespace mgs::net {
 
+/// The acknowledgement that means "send me a full snapshot": no snapshot has this id (they count
+/// up from 1, 20 a second: 6.8 years to get there). parse_client_game_message() writes it into
+/// every ack_snapshot of a message with `resync` set, so that the request reaches the game through
+/// the field every input and SpectateControl already carries (net::GameRequest::ack_snapshot);
+/// the game reads it as "the next snapshot is full" and leaves its acknowledgement as it was.
+/// A client that sends this value itself asks for the same.
+inline constexpr std::uint32_t kAckResync = 0xFFFFFFFFu;
+
 /// One input sample as the simulation takes it (the simulation validates it again).
 struct ClientInput {
     std::uint32_t seq = 0;
@@ -47,6 +55,9 @@ struct ClientGameMessage {
     std::uint32_t follow = 0xFFFFFFFFu; ///< Kind::Spectate: player slot, or 0xFFFFFFFF for the point
     float camera_x = 0.0f;              ///< Kind::Spectate: finite (non-finite values become 0)
     float camera_y = 0.0f;              ///< Kind::Spectate (its acknowledgement is in inputs[0].ack_snapshot)
+    /// Kind::Inputs (InputBatch) and Kind::Spectate: the client cannot decode against what it
+    /// holds and asks for a full snapshot. Then every ack_snapshot of `inputs` is kAckResync.
+    bool resync = false;
 };
 
 /// True if `text` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
