@@ -371,8 +371,8 @@ TEST(GameSync, ResyncGetsAFullSnapshotNext) {
         }
         if (client.state >= 0 && std::chrono::steady_clock::now() >= next_input) {
             flatbuffers::FlatBufferBuilder b;
-            const std::array inputs{proto::CreateInput(b, ++seq, 0, 0, 0, 0.0f, proto::InputButtons::NONE, -1,
-                                                       client.newest)};
+            const std::array inputs{
+                proto::CreateInput(b, ++seq, 0, 0, 0, 0.0f, proto::InputButtons::NONE, -1, client.newest)};
             const bool resync = phase == Phase::Resyncing;
             b.Finish(proto::CreateEnvelope(
                 b, proto::Message::InputBatch,
