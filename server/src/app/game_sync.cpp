@@ -1,5 +1,6 @@
 #include "app/game_sync.hpp"
 
+#include "net/game_message.hpp"
 #include "proto/game_generated.h"
 
 #include <spdlog/spdlog.h>
@@ -394,6 +395,9 @@ void GameSync::build_snapshot(Client& c) {
         area, center, std::span(c.effects).first(static_cast<std::size_t>(config_.max_effects)), c.scratch);
     // The delta gets what the effects leave of the budget.
     // The own state rides along when it changed, and every kOwnRefresh snapshots (it may be lost).
+    // A client that asked for a resync gets a full snapshot (baseline 0) next.
+    const std::uint32_t acked = c.force_full ? 0 : c.acked;
+    c.force_full = false;
     const OwnFields* me = nullptr;
     if (!c.spectator) {
         const sim::Players& p = world_.players();
@@ -408,7 +412,7 @@ void GameSync::build_snapshot(Client& c) {
         now.damage_until = p.damage_until[s];
         now.protected_until = p.protected_until[s];
         now.respawn_tick = p.alive[s] != 0 ? 0 : p.respawn_tick[s];
-        if (now != c.own || ++c.own_age >= kOwnRefresh || c.acked == 0 || c.force_full) {
+        if (now != c.own || ++c.own_age >= kOwnRefresh || acked == 0) {
             c.own = now;
             c.own_age = 0;
             me = &c.own;
@@ -417,10 +421,10 @@ void GameSync::build_snapshot(Client& c) {
     const std::size_t budget = delta_budget(v.budget_bytes, neffects, me != nullptr);
     sync::BitWriter w(c.bits);
     std::uint32_t baseline = 0;
-    // A client that asked for a full snapshot gets one (as if it had acknowledged nothing).
-    const std::uint32_t acked = c.force_full ? 0 : c.acked;
-    c.force_full = false;
-    const std::uint32_t id = c.view->snapshot(frame_, center, acked, w, baseline, budget);
+    // The own player is in every snapshot of its client, whatever the crowd and the budget.
+    const std::uint32_t own_key =
+        c.spectator ? sync::Frame::kNoKey : sync::Frame::key(sync::EntityKind::Player, c.player.index);
+    const std::uint32_t id = c.view->snapshot(frame_, center, acked, w, baseline, budget, own_key);
     encode_snapshot_message(c.builder, {id, world_.tick(), baseline, c.last_input},
                             {c.bits.data(), w.bytes()}, std::span(c.effects).first(neffects), me);
 

@@ -48,6 +48,9 @@ struct ClientGameMessage {
     std::uint32_t follow = 0xFFFFFFFFu; ///< Kind::Spectate: player slot, or 0xFFFFFFFF for the point
     float camera_x = 0.0f;              ///< Kind::Spectate: finite (non-finite values become 0)
     float camera_y = 0.0f;              ///< Kind::Spectate (its acknowledgement is in inputs[0].ack_snapshot)
+    /// Kind::Inputs (InputBatch) and Kind::Spectate: the client cannot decode against what it
+    /// holds and asks for a full snapshot (the acknowledgements are read as they are).
+    bool resync = false;
 };
 
 /// True if `text` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).

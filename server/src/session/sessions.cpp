@@ -568,6 +568,10 @@ void SessionTable::game_message(Session& s, std::span<const std::uint8_t> bytes,
     }
     InputState& in = s.input;
     bool changed = false;
+    if (msg.resync) {
+        ++in.resyncs; // the game builds the next snapshot as if nothing were acknowledged
+        changed = true;
+    }
     if (msg.kind == MsgKind::Spectate) {
         const net::ClientInput& c = msg.inputs[0];
         changed = in.follow != msg.follow || in.camera_x != msg.camera_x || in.camera_y != msg.camera_y ||

@@ -5,7 +5,7 @@ namespace {
 
 constexpr int kCountBits = kLocalIdBits + 1;
 // Smallest new entry on the wire (id, kind, pickup fields): bounds a count before trusting it.
-constexpr std::size_t kMinNewEntryBits = kLocalIdBits + kKindBits + 12 + 1;
+constexpr std::size_t kMinNewEntryBits = kLocalIdBits + kKindBits + 16 + 1;
 
 [[nodiscard]] constexpr std::uint32_t low_mask(int nbits) noexcept {
     return static_cast<std::uint32_t>((std::uint64_t{1} << nbits) - 1);

@@ -42,14 +42,14 @@
 //     player      x 18/8  y 18/8  aim 8/5  health 7/4  shield 6/0  weapon 3/0  team 2/0
 //                 status 7/0  id 16/0                                          (9 fields)
 //     projectile  x 18/0  y 18/0  angle 8/0  weapon 3/0  spawn_tick 16/0       (5 fields)
-//     pickup      index 12/0  available 1/0                                    (2 fields)
+//     pickup      index 16/0  available 1/0                                    (2 fields)
 //     wall        index 16/0  health 9/6                                       (2 fields)
 //     flag        x 18/8  y 18/8  team 1/0  state 2/0                          (4 fields)
 //
 // The decoded view is the kept and changed baseline entries plus the new ones, sorted by local
 // id. Costs: unchanged entity 1 bit; removed 4; player moving in x and y by less than 128/8 wu
 // 2+8+8 = 18, and turning a little too 3+8+8+5 = 24; a full snapshot 11 bits + per entity 13 +
-// sum of its field widths (player 98, projectile 76, pickup 26, wall 38, flag 52).
+// sum of its field widths (player 98, projectile 76, pickup 30, wall 38, flag 52).
 
 #include "sync/bitstream.hpp"
 #include "sync/entity.hpp"

@@ -17,7 +17,7 @@ constexpr FieldSpec kProjectileFields[] = {
     {"x", 18, 0}, {"y", 18, 0}, {"angle", 8, 0}, {"weapon", 3, 0}, {"spawn_tick", 16, 0},
 };
 constexpr FieldSpec kPickupFields[] = {
-    {"index", 12, 0},
+    {"index", 16, 0},
     {"available", 1, 0},
 };
 constexpr FieldSpec kWallFields[] = {

@@ -71,7 +71,7 @@ enum ProjectileField : std::uint8_t {
 };
 
 enum PickupField : std::uint8_t {
-    kPickupIndex,     // 12 bits: index in the map's pickup list (the client has the map)
+    kPickupIndex,     // 16 bits: index in the map's pickup list (the client has the map)
     kPickupAvailable, // 1 bit
     kPickupFieldCount
 };

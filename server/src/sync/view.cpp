@@ -8,7 +8,7 @@ namespace mgs::sync {
 namespace {
 
 constexpr float kGridCell = 256.0f;
-constexpr std::uint32_t kNoKey = UINT32_MAX;
+constexpr std::uint32_t kNoKey = Frame::kNoKey;
 constexpr float kNearness = 400.0f; // wu at which an entity's weight halves
 
 std::uint32_t clamp_u(float v, std::uint32_t max) {
@@ -31,6 +31,19 @@ Frame::Frame(float world_width, float world_height) {
 }
 
 void Frame::add(std::uint32_t key, Vec2 pos, const QEntity& q, float importance) {
+    // Every index field is 16 bits wide: an entity whose index does not fit could not be
+    // encoded (encode_delta refuses the whole snapshot), so it is left out and counted.
+    const std::uint32_t index = key & 0xFFFFFFu;
+    const auto kind = static_cast<std::size_t>(q.kind);
+    if ((q.kind == EntityKind::Pickup || q.kind == EntityKind::Wall) && index > 0xFFFFu) {
+        ++unsyncable_;
+        return;
+    }
+    std::vector<std::uint32_t>& by_index = index_of_[kind];
+    if (by_index.size() <= index) {
+        by_index.resize(index + 1, kNoKey);
+    }
+    by_index[index] = static_cast<std::uint32_t>(keys_.size());
     keys_.push_back(key);
     pos_.push_back(pos);
     q_.push_back(q);
@@ -44,6 +57,10 @@ void Frame::build(const sim::World& w) {
     q_.clear();
     importance_.clear();
     active_.clear();
+    for (std::vector<std::uint32_t>& by_index : index_of_) {
+        std::fill(by_index.begin(), by_index.end(), kNoKey);
+    }
+    unsyncable_ = 0;
     tick_ = w.tick();
     const sim::Players& pl = w.players();
     const std::uint32_t tick = w.tick();
@@ -123,6 +140,15 @@ void Frame::build(const sim::World& w) {
     grid_.rebuild(pos_, active_);
 }
 
+std::uint32_t Frame::find(std::uint32_t key) const noexcept {
+    const std::size_t kind = key >> 24;
+    const std::uint32_t index = key & 0xFFFFFFu;
+    if (kind >= index_of_.size() || index >= index_of_[kind].size()) {
+        return kNoKey;
+    }
+    return index_of_[kind][index];
+}
+
 // --- ClientView ------------------------------------------------------------------------------
 
 ClientView::ClientView(ViewConfig config) : config_(config), ring_(config.ring) {
@@ -168,7 +194,8 @@ int ClientView::alloc_local(std::uint32_t /*acked*/) noexcept {
 }
 
 std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_t acked, BitWriter& out,
-                                   std::uint32_t& baseline_id, std::size_t budget_bytes) {
+                                   std::uint32_t& baseline_id, std::size_t budget_bytes,
+                                   std::uint32_t own_key) {
     const std::uint32_t id = next_id_++;
     // Baseline: the acknowledged snapshot if we still have it; otherwise a full snapshot.
     const std::span<const ViewEntry> baseline = sent(acked);
@@ -191,6 +218,26 @@ std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_
     for (std::uint32_t i = 0; i < members_.size(); ++i) {
         members_[i].seen = false;
         index_member(members_[i].key, i);
+    }
+    // The own entity first: a member wherever it is, and the first to get a local id, so that it
+    // has one from the client's first snapshot on (the view is centred on it: it never leaves).
+    const std::uint32_t own_index = own_key == kNoKey ? kNoKey : frame.find(own_key);
+    int own_member = -1;
+    if (own_index != kNoKey) {
+        own_member = find_member(own_key);
+        if (own_member < 0) {
+            const int local = alloc_local(acked);
+            if (local >= 0) {
+                key_of_[static_cast<std::size_t>(local)] = own_key;
+                own_member = static_cast<int>(members_.size());
+                index_member(own_key, static_cast<std::uint32_t>(own_member));
+                members_.push_back({own_key, static_cast<std::uint16_t>(local), 0.0f, own_index, true});
+            }
+        }
+        if (own_member >= 0) {
+            members_[static_cast<std::size_t>(own_member)].seen = true;
+            members_[static_cast<std::size_t>(own_member)].frame_index = own_index;
+        }
     }
     frame.for_each_in(outer, [&](std::uint32_t i) {
         const Vec2 p = frame.position(i);
@@ -220,6 +267,15 @@ std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_
             members_.pop_back();
         } else {
             ++i;
+        }
+    }
+    if (own_member >= 0) {
+        own_member = -1; // the removals above moved members around
+        for (std::size_t i = 0; i < members_.size(); ++i) {
+            if (members_[i].key == own_key) {
+                own_member = static_cast<int>(i);
+                break;
+            }
         }
     }
 
@@ -266,8 +322,18 @@ std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_
                                                                 : members_[a].local < members_[b].local;
         });
     }
+    // The own entity is sent fresh whatever the budget, before the others share what is left.
+    if (own_member >= 0) {
+        Member& mem = members_[static_cast<std::size_t>(own_member)];
+        used += mem.cost;
+        chosen_[mem.local] = &frame.entity(mem.frame_index);
+        mem.priority = 0.0f;
+    }
     // Chosen states by local id, then read out in id order (no sort).
     for (const std::uint32_t oi : order_) {
+        if (static_cast<int>(oi) == own_member) {
+            continue;
+        }
         Member& mem = members_[oi];
         const std::int16_t b = base_index_[mem.local];
         const bool known =
@@ -287,9 +353,15 @@ std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_
             chosen_[l] = nullptr;
         }
     }
-    encode_delta(baseline, current_, out);
-
     Sent& slot = ring_[id % ring_.size()];
+    if (!encode_delta(baseline, current_, out)) {
+        // Cannot happen with a Frame's entities and a big enough writer (the caller's bug). The
+        // bits are meaningless: the snapshot is not kept, so it never becomes a baseline, and the
+        // client, which cannot decode it, asks for a full one.
+        slot.id = 0;
+        slot.entries.clear();
+        return id;
+    }
     slot.id = id;
     slot.entries.assign(current_.begin(), current_.end());
     return id;

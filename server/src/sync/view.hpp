@@ -14,6 +14,10 @@
 // Budget: entities in view compete by priority (accumulated every snapshot they are not sent,
 // weighted by importance and nearness, reset when sent). An entity left out keeps its last sent
 // state in the new snapshot (1 bit), so the client's picture stays complete, just older for it.
+//
+// The client's own player is outside that competition: it is admitted to the view before any
+// other entity (so it has a local id from the client's first snapshot on) and its fresh state is
+// in every snapshot, whatever the budget and the crowd.
 
 #include "sync/delta.hpp"
 #include "sync/entity.hpp"
@@ -47,6 +51,13 @@ public:
     [[nodiscard]] static constexpr std::uint32_t key(EntityKind kind, std::uint32_t index) noexcept {
         return (static_cast<std::uint32_t>(kind) << 24) | index;
     }
+    /// No entity (e.g. the own key of a spectator's view).
+    static constexpr std::uint32_t kNoKey = UINT32_MAX;
+    /// Frame index of the entity with `key`, or kNoKey if it is not in this frame.
+    [[nodiscard]] std::uint32_t find(std::uint32_t key) const noexcept;
+    /// Pickups and walls left out of the frame because their map index does not fit its field
+    /// (16 bits): never on maps the configuration allows today, counted so that it is seen.
+    [[nodiscard]] std::size_t unsyncable() const noexcept { return unsyncable_; }
     [[nodiscard]] std::size_t size() const noexcept { return keys_.size(); }
     [[nodiscard]] std::uint32_t key_at(std::uint32_t i) const noexcept { return keys_[i]; }
     [[nodiscard]] const QEntity& entity(std::uint32_t i) const noexcept { return q_[i]; }
@@ -65,6 +76,8 @@ private:
     std::vector<Vec2> pos_;
     std::vector<float> importance_;
     std::vector<std::uint8_t> active_;
+    std::array<std::vector<std::uint32_t>, static_cast<std::size_t>(EntityKind::Count)> index_of_; // per kind
+    std::size_t unsyncable_ = 0;
     std::uint32_t tick_ = 0;
 };
 
@@ -75,11 +88,16 @@ public:
     explicit ClientView(ViewConfig config = {});
 
     /// Builds and encodes the next snapshot for a client centred at `center` that acknowledged
-    /// `acked` (0 = nothing yet). Writes the delta bits into `out`; returns the snapshot id, the
-    /// baseline id it was encoded against (0 = full) through `baseline`. `budget_bytes` (0 = the
-    /// configured budget) bounds the delta's size.
+    /// `acked` (0 = nothing yet, or a full snapshot is wanted). Writes the delta bits into `out`;
+    /// returns the snapshot id, the baseline id it was encoded against (0 = full) through
+    /// `baseline`. `budget_bytes` (0 = the configured budget) bounds the delta's size, except for
+    /// the fixed part and the own entity. `own_key` (Frame::key of the client's own player, or
+    /// Frame::kNoKey) is in every snapshot while it is in the frame, with its fresh state: it is
+    /// a member whatever its position, gets its local id before any other entity, and its record
+    /// is counted before the budget is shared out (it may exceed the budget by up to 102 bits).
     std::uint32_t snapshot(const Frame& frame, Vec2 center, std::uint32_t acked, BitWriter& out,
-                           std::uint32_t& baseline, std::size_t budget_bytes = 0);
+                           std::uint32_t& baseline, std::size_t budget_bytes = 0,
+                           std::uint32_t own_key = Frame::kNoKey);
     [[nodiscard]] const ViewConfig& config() const noexcept { return config_; }
 
     /// What the client holds after decoding snapshot `id` (for tests and reconnect), empty if

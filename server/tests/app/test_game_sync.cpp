@@ -153,7 +153,7 @@ public:
     std::uint32_t welcome_player = 0;
     std::uint32_t newest = 0; ///< newest snapshot decoded (what to acknowledge)
     int decoded = 0;
-    int deltas = 0; ///< snapshots encoded against an acknowledged one
+    int deltas = 0;                    ///< snapshots encoded against an acknowledged one
     std::vector<proto::Message> order; ///< every message's type, as it arrived
 
 private:
@@ -371,8 +371,7 @@ TEST(GameSync, AResumeStartsTheSnapshotStreamOver) {
     bool own_in_first = false;
     std::uint32_t new_seq = 0;
     end = std::chrono::steady_clock::now() + 20s;
-    while (std::chrono::steady_clock::now() < end &&
-           (headers.size() < 10 || headers.back()[2] == 0)) {
+    while (std::chrono::steady_clock::now() < end && (headers.size() < 10 || headers.back()[2] == 0)) {
         again.pump([](const proto::Envelope&) {},
                    [&](const proto::Snapshot& snap, const std::vector<sync::ViewEntry>&) {
                        const auto* h = snap.header();
@@ -398,6 +397,71 @@ TEST(GameSync, AResumeStartsTheSnapshotStreamOver) {
     ASSERT_GT(new_seq, 0u);
     EXPECT_GE(headers.back()[2], 1u);
     EXPECT_LE(headers.back()[2], new_seq);
+}
+
+/// True if the view holds the player (alive or not).
+bool holds_player(const std::vector<sync::ViewEntry>& view, std::uint32_t player) {
+    return std::any_of(view.begin(), view.end(), [&](const sync::ViewEntry& e) {
+        return e.entity.kind == sync::EntityKind::Player && e.entity.f[sync::kPlayerId] == player;
+    });
+}
+
+// A client that cannot decode what it is sent says so (InputBatch.resync): the next snapshot it
+// gets is full (baseline 0), and once it acknowledges that one, deltas resume. Its own player is
+// in every snapshot it decodes.
+TEST(GameSync, ResyncGetsAFullSnapshotNext) {
+    LiveGame game;
+    ASSERT_TRUE(game.started());
+    game.run();
+    TestClient client;
+    ASSERT_TRUE(client.join(game.http_port(), "resyncer", false));
+    const std::uint32_t me = client.answer.player_id;
+
+    enum class Phase { Acking, Resyncing, Resumed } phase = Phase::Acking;
+    std::uint32_t resync_from = 0; // newest snapshot id when the client asked
+    std::uint32_t full_id = 0;     // the full snapshot that answered
+    int deltas_before = 0;
+    int deltas_after = 0;
+    int without_own = 0;
+    const auto on_snapshot = [&](const proto::Snapshot& snap, const std::vector<sync::ViewEntry>& view) {
+        without_own += holds_player(view, me) ? 0 : 1;
+        const std::uint32_t id = snap.header()->id();
+        const bool full = snap.header()->baseline() == 0;
+        if (phase == Phase::Acking) {
+            deltas_before += full ? 0 : 1;
+        } else if (phase == Phase::Resyncing && id > resync_from + 1 && full) {
+            full_id = id; // later than anything built before the server could have read the request
+            phase = Phase::Resumed;
+        } else if (phase == Phase::Resumed && id > full_id) {
+            deltas_after += full ? 0 : 1;
+        }
+    };
+    const auto end = std::chrono::steady_clock::now() + 20s;
+    auto next_input = std::chrono::steady_clock::now();
+    std::uint32_t seq = 0;
+    while (std::chrono::steady_clock::now() < end && deltas_after < 3) {
+        client.pump([](const proto::Envelope&) {}, on_snapshot);
+        if (phase == Phase::Acking && deltas_before >= 3) {
+            phase = Phase::Resyncing;
+            resync_from = client.newest;
+        }
+        if (client.state >= 0 && std::chrono::steady_clock::now() >= next_input) {
+            flatbuffers::FlatBufferBuilder b;
+            const std::array inputs{
+                proto::CreateInput(b, ++seq, 0, 0, 0, 0.0f, proto::InputButtons::NONE, -1, client.newest)};
+            const bool resync = phase == Phase::Resyncing;
+            b.Finish(proto::CreateEnvelope(
+                b, proto::Message::InputBatch,
+                proto::CreateInputBatch(b, b.CreateVector(inputs.data(), inputs.size()), resync).Union()));
+            client.send(client.state, b);
+            next_input += 20ms;
+        }
+        std::this_thread::sleep_for(1ms);
+    }
+    EXPECT_GE(deltas_before, 3) << "acknowledgements did not reach the server";
+    EXPECT_NE(full_id, 0u) << "no full snapshot after the resync request (asked at " << resync_from << ")";
+    EXPECT_GE(deltas_after, 3) << "deltas did not resume after the full snapshot";
+    EXPECT_EQ(without_own, 0) << "snapshots without the own player";
 }
 
 // A spectator has no player: it gets snapshots around its camera, and following a player moves

@@ -74,14 +74,15 @@ struct In {
     std::uint32_t ack = 0;
 };
 
-std::vector<std::uint8_t> batch(std::initializer_list<In> inputs) {
+std::vector<std::uint8_t> batch(std::initializer_list<In> inputs, bool resync = false) {
     flatbuffers::FlatBufferBuilder b;
     std::vector<flatbuffers::Offset<proto::Input>> list;
     for (const In& i : inputs) {
         list.push_back(proto::CreateInput(b, i.seq, 0, 1, -1, 0.5f,
                                           static_cast<proto::InputButtons>(i.buttons), i.weapon, i.ack));
     }
-    return finish(b, proto::Message::InputBatch, proto::CreateInputBatch(b, b.CreateVector(list)).Union());
+    return finish(b, proto::Message::InputBatch,
+                  proto::CreateInputBatch(b, b.CreateVector(list), resync).Union());
 }
 
 std::vector<std::uint8_t> spectate(std::uint32_t follow, float x, float y, std::uint32_t ack) {
@@ -220,6 +221,20 @@ TEST(Sessions, OnlyNewerInputsCountAndEveryPressIsCounted) {
     f.table.rtc_message(10, kState, batch({{4, 1, 0, 3}}), true, f.now_ms);
     EXPECT_EQ(f.slot(s), st); // old: nothing changes, not even the (older) ack
     EXPECT_EQ(f.metric("mgs_inputs_total"), 5u);
+}
+
+TEST(Sessions, AResyncRequestIsCountedForTheGame) {
+    Fixture f;
+    const SessionRef s = f.connect(1, 10);
+    f.table.rtc_message(10, kState, batch({{1, 0, -1, 5}}, true), true, f.now_ms);
+    InputState st = f.slot(s);
+    EXPECT_EQ(st.resyncs, 1u);
+    EXPECT_EQ(st.ack, 5u); // the acknowledgement is read as usual
+    f.table.rtc_message(10, kState, batch({{2, 0, -1, 5}}, true), true, f.now_ms);
+    f.table.rtc_message(10, kState, batch({{3, 0, -1, 6}}), true, f.now_ms);
+    st = f.slot(s);
+    EXPECT_EQ(st.resyncs, 2u);
+    EXPECT_EQ(st.ack, 6u);
 }
 
 TEST(Sessions, InputsAreRateLimitedPerSessionNotShared) {

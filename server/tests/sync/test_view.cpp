@@ -77,6 +77,18 @@ Encoded snap(ClientView& v, const Frame& f, Vec2 c, std::uint32_t acked) {
     return e;
 }
 
+Encoded snap_own(ClientView& v, const Frame& f, Vec2 c, std::uint32_t acked, std::uint32_t own_key) {
+    std::vector<std::uint8_t> buf(4096);
+    BitWriter w(buf);
+    Encoded e;
+    e.id = v.snapshot(f, c, acked, w, e.baseline, 0, own_key);
+    EXPECT_FALSE(w.overflowed());
+    e.bits = w.bits();
+    buf.resize(w.bytes());
+    e.bytes = std::move(buf);
+    return e;
+}
+
 TEST(SyncView, FirstSnapshotIsFullAndMatchesTheWorld) {
     Scenario s(30);
     s.step(60);
@@ -193,6 +205,96 @@ TEST(SyncView, BudgetIsRespectedAndEveryoneIsRefreshedEventually) {
     }
     // After enough snapshots every member has been sent at least once.
     EXPECT_GT(held.size(), 40u);
+}
+
+// The massive preset's map has about 16 000 pickup spots and 11 000 walls: every index a map
+// can hold must fit its field, or the snapshot cannot be encoded at all.
+TEST(SyncView, EntitiesOfLargeMapsAreEncodable) {
+    Scenario s(0, 3000, 2000);
+    s.map.floor_per_pickup_wu2 = 2500.0f; // the config's densest: about 2 000 spots here
+    s.map.width = 8000.0f;
+    s.map.height = 6000.0f;
+    s.world = std::make_unique<sim::World>(s.rules, s.map, 0);
+    ASSERT_GT(s.world->map().pickups.size(), 4096u);
+    Frame frame(s.map.width, s.map.height);
+    frame.build(*s.world);
+    const auto last = static_cast<std::uint32_t>(s.world->map().pickups.size() - 1);
+    const Vec2 at = s.world->map().pickups[last].pos;
+    ClientView view;
+    const Encoded e = snap(view, frame, at, 0);
+    const auto got = decode({}, e.bytes, e.bits);
+    EXPECT_TRUE(holds(view, e.id, Frame::key(EntityKind::Pickup, last)));
+    EXPECT_EQ(got.size(), view.sent(e.id).size());
+    EXPECT_GT(got.size(), 10u);
+}
+
+/// The client's own player is in every snapshot with its fresh state, in a crowd that the budget
+/// cannot hold (full snapshots and deltas, acknowledged or lost), and in a view with more
+/// entities than there are local ids.
+TEST(SyncView, OwnPlayerIsInEverySnapshotWhateverTheCrowd) {
+    Scenario s(150, 2400, 1600); // the whole map in one view: ~150 players, pickups, walls
+    s.step(30);
+    Frame frame(s.map.width, s.map.height);
+    ViewConfig cfg;
+    cfg.budget_bytes = 300; // the configuration's smallest: a fraction of a full view
+    ClientView view(cfg);
+    const std::uint32_t own = 149; // the last slot: its entity comes late in the grid's order
+    const std::uint32_t own_key = Frame::key(EntityKind::Player, own);
+    std::uint32_t acked = 0;
+    std::vector<ViewEntry> held;
+    int crowded = 0;
+    for (int i = 0; i < 60; ++i) {
+        s.step(1);
+        frame.build(*s.world);
+        const Vec2 c = s.world->players().pos[own];
+        // Every 7th snapshot is lost (its ack never comes); every 20th the client asks for a full one.
+        const bool full = i % 20 == 10;
+        std::vector<std::uint8_t> buf(4096);
+        BitWriter w(buf);
+        std::uint32_t baseline = 0;
+        const std::uint32_t id = view.snapshot(frame, c, full ? 0 : acked, w, baseline, 0, own_key);
+        ASSERT_FALSE(w.overflowed());
+        EXPECT_LE(w.bits(), cfg.budget_bytes * 8 + 102) << "snapshot " << i;
+        crowded += view.sent(id).size() < view.in_view() ? 1 : 0;
+        std::vector<std::uint8_t> bytes(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(w.bytes()));
+        held = decode(baseline == 0 ? std::span<const ViewEntry>() : view.sent(baseline), bytes, w.bits());
+        // The own player is in the decoded view, as it is now in the world.
+        const QEntity& truth = frame.entity(frame.find(own_key));
+        int found = 0;
+        for (const ViewEntry& e : held) {
+            if (view.key_of(e.local_id) == own_key) {
+                ++found;
+                EXPECT_EQ(e.entity, truth) << "snapshot " << i;
+            }
+        }
+        EXPECT_EQ(found, 1) << "snapshot " << i;
+        if (i % 7 != 3) {
+            acked = id;
+        }
+    }
+    EXPECT_GT(crowded, 30) << "the budget should not hold the whole view";
+}
+
+TEST(SyncView, OwnPlayerGetsALocalIdInAViewOfMoreThan1024Entities) {
+    Scenario s(1300, 2400, 1600);
+    Frame frame(s.map.width, s.map.height);
+    frame.build(*s.world);
+    ASSERT_GT(frame.size(), kMaxViewEntries);
+    const std::uint32_t own = 1299;
+    const std::uint32_t own_key = Frame::key(EntityKind::Player, own);
+    ViewConfig cfg;
+    cfg.half_width = 5000.0f; // everything in view
+    cfg.half_height = 5000.0f;
+    ClientView view(cfg);
+    const Vec2 c = s.world->players().pos[own];
+    const Encoded e = snap_own(view, frame, c, 0, own_key);
+    EXPECT_EQ(view.in_view(), kMaxViewEntries);
+    EXPECT_TRUE(holds(view, e.id, own_key));
+    // Without the own key the crowd takes the ids in the grid's order, and leaves it out.
+    ClientView other(cfg);
+    const Encoded o = snap(other, frame, c, 0);
+    EXPECT_EQ(other.in_view(), kMaxViewEntries);
+    EXPECT_FALSE(holds(other, o.id, own_key));
 }
 
 /// 50 clients, each behind its own seeded link (loss 0-20 %, latency, jitter, reordering), on a
