@@ -15,7 +15,9 @@ namespace {
 
 /// Rough size of one PlayerInfo in an Events message, besides its name.
 constexpr std::size_t kPlayerInfoBytes = 40;
-/// An Events message with player names stays under this (GameMessage::kMaxBytes is 1200).
+/// What each of a client's two FlatBuffers builders holds (their initial size; no message needs more).
+constexpr std::size_t kBuilderBytes = 1400;
+/// An Events message with player names stays under this (every message is under 1200 bytes).
 constexpr std::size_t kEventsBudget = 1000;
 
 std::uint8_t team_code(sim::Team t) noexcept {
@@ -80,6 +82,20 @@ GameSync::Client* GameSync::client_of(session::SessionRef session) noexcept {
     }
     Client* c = clients_[by_slot_[session.slot]].get();
     return c->session == session ? c : nullptr;
+}
+
+GameSync::Memory GameSync::memory() const noexcept {
+    Memory m;
+    m.clients = clients_.size();
+    for (const auto& c : clients_) {
+        m.views += c->view->memory_bytes();
+        // The two builders start at 1400 bytes and never need more (every message is under 1200).
+        m.buffers += sizeof(Client) + sizeof(sync::ClientView) + c->bits.capacity() +
+                     c->known.capacity() * sizeof(std::uint64_t) +
+                     c->infos.capacity() * sizeof(std::uint32_t) +
+                     c->scratch.capacity() * sizeof(std::uint32_t) + 2 * kBuilderBytes;
+    }
+    return m;
 }
 
 void GameSync::set_snapshot_hz(int hz) noexcept {
@@ -424,12 +440,12 @@ void GameSync::build_snapshot(Client& c) {
     // The own player is in every snapshot of its client, whatever the crowd and the budget.
     const std::uint32_t own_key =
         c.spectator ? sync::Frame::kNoKey : sync::Frame::key(sync::EntityKind::Player, c.player.index);
-    const std::uint32_t id = c.view->snapshot(frame_, center, acked, w, baseline, budget, own_key);
+    const std::uint32_t id = c.view->snapshot(frame_, center, acked, w, baseline, budget, own_key, shed_);
     encode_snapshot_message(c.builder, {id, world_.tick(), baseline, c.last_input},
                             {c.bits.data(), w.bytes()}, std::span(c.effects).first(neffects), me);
 
     // Players now in view whose names the client lacks (checked against what it was sent).
-    const std::span<const sync::ViewEntry> sent = c.view->sent(id);
+    const std::span<const sync::ViewEntry> sent = sync::ClientView::last_entries();
     const sim::Players& p = world_.players();
     for (const sync::ViewEntry& e : sent) {
         if (e.entity.kind != sync::EntityKind::Player) {

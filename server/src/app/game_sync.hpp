@@ -101,6 +101,15 @@ public:
     [[nodiscard]] std::size_t clients() const noexcept { return clients_.size(); }
     /// Snapshots per second from now on (1 .. tick_hz); the configured rate unless overloaded.
     void set_snapshot_hz(int hz) noexcept;
+    /// Work the views shed from now on (overload: smaller views, far entities less often).
+    void set_shedding(const sync::Shedding& shed) noexcept { shed_ = shed; }
+    /// Heap held for clients (all of them), by part, for the memory report. Simulation thread.
+    struct Memory {
+        std::size_t clients = 0;
+        std::size_t views = 0;   ///< ClientViews: members, local ids, the snapshots remembered
+        std::size_t buffers = 0; ///< builders, bit buffer, names known, effect slots, the Client itself
+    };
+    [[nodiscard]] Memory memory() const noexcept;
     [[nodiscard]] int snapshot_hz() const noexcept { return snapshot_hz_; }
 
 private:
@@ -125,7 +134,7 @@ private:
         std::vector<std::uint32_t> infos; // scratch: slots to introduce in this snapshot
         std::vector<std::uint32_t> scratch;
         std::array<sync::EffectRecord, kMaxEffects> effects{};
-        flatbuffers::FlatBufferBuilder builder{1400};
+        flatbuffers::FlatBufferBuilder builder{1400}; // kBuilderBytes
         flatbuffers::FlatBufferBuilder events{1400};
     };
 
@@ -158,6 +167,7 @@ private:
     std::uint64_t map_seed_ = 0;
     sync::Frame frame_;
     sync::EventLog log_;
+    sync::Shedding shed_;
     int snapshot_hz_ = 20;    // now (the configured rate unless overload lowered it)
     int snapshot_credit_ = 0; // snapshot_hz_ added per tick; a snapshot spends tick_hz
     std::vector<std::unique_ptr<Client>> clients_;

@@ -14,12 +14,26 @@
 #include <cstdio>
 #include <iostream>
 #include <thread>
+#include <unistd.h>
 #include <unordered_map>
 
 namespace mgs::app {
 
 namespace {
 using Clock = std::chrono::steady_clock;
+
+/// The process's resident memory (0 when /proc cannot tell).
+std::size_t resident_bytes() {
+    std::FILE* f = std::fopen("/proc/self/statm", "r");
+    if (f == nullptr) {
+        return 0;
+    }
+    unsigned long pages_total = 0, pages_resident = 0;
+    const int n = std::fscanf(f, "%lu %lu", &pages_total, &pages_resident);
+    std::fclose(f);
+    return n == 2 ? static_cast<std::size_t>(pages_resident) * static_cast<std::size_t>(sysconf(_SC_PAGESIZE))
+                  : 0;
+}
 
 double ms_since(Clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -268,6 +282,15 @@ int run_live(const ServerConfig& cfg, const std::atomic<bool>& stop) {
                               "rate 15/10 Hz, 4 smaller views, 5 slower bot decisions");
     auto& snapshot_hz_gauge =
         registry.gauge("mgs_snapshot_hz", "Snapshots per second sent to each client now");
+    const auto memory_gauge = [&](const char* component) {
+        return &registry.gauge("mgs_memory_bytes", "Heap held for clients, by component (bytes)",
+                               {{"component", component}});
+    };
+    metrics::Gauge* views_bytes = memory_gauge("client_views");
+    metrics::Gauge* buffers_bytes = memory_gauge("client_buffers");
+    metrics::Gauge* batch_bytes = memory_gauge("outbound_batches");
+    auto& rss_gauge =
+        registry.gauge("process_resident_memory_bytes", "Resident memory of the server (bytes)");
     MapPublisher maps; // before the network: its route reads it until the network stops
     maps.publish(sim.world().map());
     Frontend front(frontend_config(cfg), registry);
@@ -311,6 +334,7 @@ int run_live(const ServerConfig& cfg, const std::atomic<bool>& stop) {
         window.add(tick_ms);
         if (overload.observe(tick_ms)) {
             game.set_snapshot_hz(overload.snapshot_hz(sync.snapshot_hz));
+            game.set_shedding({overload.view_scale(), overload.far_refresh()});
             overload_gauge.set(overload.level());
             snapshot_hz_gauge.set(game.snapshot_hz());
             spdlog::warn(
@@ -334,6 +358,11 @@ int run_live(const ServerConfig& cfg, const std::atomic<bool>& stop) {
             window_p50->set(q.p50);
             window_p99->set(q.p99);
             window_max->set(q.max);
+            const GameSync::Memory mem = game.memory();
+            views_bytes->set(static_cast<double>(mem.views));
+            buffers_bytes->set(static_cast<double>(mem.buffers));
+            batch_bytes->set(static_cast<double>(front.link().batch_bytes()));
+            rss_gauge.set(static_cast<double>(resident_bytes()));
             last_window = now;
         }
         if (std::chrono::duration<double>(now - last_stats).count() >= cfg.stats_interval_s) {

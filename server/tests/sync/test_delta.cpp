@@ -239,6 +239,24 @@ ViewEntry player(std::uint16_t id, std::uint32_t x, std::uint32_t y) {
 
 // --- Bitstream -------------------------------------------------------------------------------
 
+TEST(PackedEntry, EveryKindAtItsWidestAndRandomValuesRoundTrip) {
+    Rng rng(21);
+    for (int round = 0; round < 5000; ++round) {
+        const ViewEntry e{static_cast<std::uint16_t>(rng.below(kMaxViewEntries)),
+                          random_entity(rng, random_kind(rng))};
+        EXPECT_EQ(unpack_entry(pack_entry(e)), e);
+    }
+    for (std::uint32_t k = 0; k < static_cast<std::uint32_t>(EntityKind::Count); ++k) {
+        ViewEntry e{1023, {}};
+        e.entity.kind = static_cast<EntityKind>(k);
+        const auto spec = fields(e.entity.kind);
+        for (std::size_t i = 0; i < spec.size(); ++i) {
+            e.entity.f[i] = (1u << spec[i].bits) - 1; // every bit set
+        }
+        EXPECT_EQ(unpack_entry(pack_entry(e)), e) << k;
+    }
+}
+
 TEST(Bitstream, LayoutIsLsbFirst) {
     std::array<std::uint8_t, 4> buf{};
     BitWriter w(buf);

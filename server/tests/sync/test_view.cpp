@@ -301,6 +301,126 @@ TEST(SyncView, OwnPlayerGetsALocalIdInAViewOfMoreThan1024Entities) {
 /// virtual clock; the server sends a snapshot every 3 ticks (20 Hz at 60... here 30 Hz / 1.5)
 /// and clients acknowledge the newest snapshot they decoded. After every snapshot a client
 /// decodes, its view must equal exactly what the server recorded for that snapshot.
+TEST(SyncView, SnapshotsOlderThanTheAcknowledgedOneAreForgotten) {
+    // A client that acknowledges keeps only what can still be a baseline: the memory of a view
+    // follows the snapshots in flight, not the ring's length.
+    Scenario s(60);
+    s.step(30);
+    Frame frame(s.map.width, s.map.height);
+    ClientView view;
+    const Vec2 c{1500, 1000};
+    std::uint32_t acked = 0;
+    std::uint32_t told = 0; // the acknowledgement the view last saw
+    std::size_t bytes_acking = 0;
+    for (int k = 0; k < 40; ++k) {
+        s.step(2);
+        frame.build(*s.world);
+        told = acked;
+        const Encoded e = snap(view, frame, c, acked);
+        acked = e.id > 2 ? e.id - 2 : 0; // acknowledgements two snapshots behind
+        EXPECT_LE(view.remembered(), 4u);
+        bytes_acking = std::max(bytes_acking, view.memory_bytes());
+    }
+    ASSERT_GT(told, 1u);
+    EXPECT_EQ(view.sent(told - 1).size(), 0u); // older than the acknowledgement: forgotten
+    EXPECT_GT(view.sent(told).size(), 0u);     // the baseline itself stays
+    // A client that never acknowledges has the whole ring remembered.
+    ClientView silent;
+    for (int k = 0; k < 40; ++k) {
+        s.step(2);
+        frame.build(*s.world);
+        snap(silent, frame, c, 0);
+    }
+    EXPECT_EQ(silent.remembered(), silent.config().ring);
+    EXPECT_LT(bytes_acking, silent.memory_bytes());
+}
+
+TEST(SyncView, FramesRequantiseOnlyTheStaticEntitiesThatChanged) {
+    Scenario s(10);
+    Frame frame(s.map.width, s.map.height);
+    frame.build(*s.world);
+    const std::size_t statics = frame.static_size();
+    ASSERT_GT(statics, 0u);
+    EXPECT_EQ(frame.static_updates(), statics); // the first build quantises them all
+    s.step(1);
+    frame.build(*s.world);
+    std::size_t changed = 0;
+    for (std::size_t i = 0; i < statics; ++i) {
+        const QEntity& q = frame.entity(static_cast<std::uint32_t>(i));
+        if (q.kind == EntityKind::Wall) {
+            s.world->set_wall_health(q.f[kWallIndex], 0.0f); // one wall falls between two builds
+            changed = i;
+            break;
+        }
+    }
+    ASSERT_NE(changed, 0u) << "the map has no destructible wall";
+    frame.build(*s.world);
+    EXPECT_EQ(frame.static_updates(), 1u);
+    EXPECT_EQ(frame.entity(static_cast<std::uint32_t>(changed)).f[kWallHealth], 0u);
+    // The frame still finds every entity by key, static or moving.
+    for (std::uint32_t i = 0; i < frame.size(); ++i) {
+        EXPECT_EQ(frame.find(frame.key_at(i)), i);
+    }
+}
+
+TEST(SyncView, SheddingShrinksTheViewAndRefreshesFarEntitiesLessOften) {
+    Scenario s(80);
+    s.step(30);
+    Frame frame(s.map.width, s.map.height);
+    frame.build(*s.world);
+    const Vec2 c{1500, 1000};
+    ClientView full;
+    ClientView small;
+    snap(full, frame, c, 0);
+    {
+        std::vector<std::uint8_t> buf(4096);
+        BitWriter w(buf);
+        std::uint32_t baseline = 0;
+        small.snapshot(frame, c, 0, w, baseline, 0, Frame::kNoKey, Shedding{0.5f, 1});
+    }
+    EXPECT_LT(small.in_view(), full.in_view());
+    // Far entities every other snapshot: over a run, the entities in the outer part of the view
+    // are sent fresh less often than with no shedding, the inner part as often.
+    const auto fresh_counts = [&](int far_refresh) {
+        Scenario run(80);
+        run.step(30);
+        Frame f(run.map.width, run.map.height);
+        ClientView v;
+        std::uint32_t acked = 0;
+        int near_fresh = 0, far_fresh = 0;
+        std::vector<ViewEntry> before;
+        for (int k = 0; k < 30; ++k) {
+            run.step(2);
+            f.build(*run.world);
+            std::vector<std::uint8_t> buf(4096);
+            BitWriter w(buf);
+            std::uint32_t baseline = 0;
+            const std::uint32_t id =
+                v.snapshot(f, c, acked, w, baseline, 0, Frame::kNoKey, Shedding{1.0f, far_refresh});
+            const std::vector<ViewEntry> now = v.sent(id);
+            for (const ViewEntry& e : now) {
+                if (e.entity.kind != EntityKind::Player) continue;
+                const auto old = std::find_if(before.begin(), before.end(),
+                                              [&](const ViewEntry& b) { return b.local_id == e.local_id; });
+                if (old == before.end() || old->entity == e.entity) continue;
+                const float dx = dequantise_position(e.entity.f[kPlayerX]) - c.x;
+                const float dy = dequantise_position(e.entity.f[kPlayerY]) - c.y;
+                const bool far = std::abs(dx) > 0.5f * v.config().half_width ||
+                                 std::abs(dy) > 0.5f * v.config().half_height;
+                (far ? far_fresh : near_fresh) += 1;
+            }
+            before = now;
+            acked = id;
+        }
+        return std::pair{near_fresh, far_fresh};
+    };
+    const auto [near1, far1] = fresh_counts(1);
+    const auto [near2, far2] = fresh_counts(2);
+    ASSERT_GT(far1, 0);
+    EXPECT_LT(far2, far1 * 3 / 4);
+    EXPECT_GT(near2, near1 * 3 / 4);
+}
+
 TEST(SyncMultiClient, FiftyClientsOnLossyLinksReconstructExactly) {
     Scenario s(80, 3000, 2000);
     s.step(30);
