@@ -36,6 +36,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cmath>
@@ -308,7 +309,11 @@ private:
         send_all("hold");
         hold_start_ = Clock::now();
         main_cpu0_ = self_cpu_ms();
-        if (o_.server_pid > 0) server_cpu0_ = process_cpu_ms(o_.server_pid);
+        machine0_ = machine_cpu();
+        if (o_.server_pid > 0) {
+            server_cpu0_ = process_cpu_ms(o_.server_pid);
+            threads0_ = thread_cpu_ms(o_.server_pid);
+        }
         note("hold: " + std::to_string(total(&WorkerProc::up)) + " clients up for " +
              Json(o_.duration_s).dump() + " s");
         scrape([this](std::optional<Metrics> m) { hold_first_ = std::move(m); });
@@ -330,11 +335,34 @@ private:
     void record_hold_figures() {
         sf_.hold_s = std::chrono::duration<double>(Clock::now() - hold_start_).count();
         sf_.loadgen_main_cpu_ms = self_cpu_ms() - main_cpu0_;
+        const MachineCpu m1 = machine_cpu();
+        const double busy = m1.busy - machine0_.busy;
+        const double all = busy + (m1.idle - machine0_.idle) + (m1.steal - machine0_.steal);
+        sf_.machine = {{"cores", std::thread::hardware_concurrency()},
+                       {"load_1m_before", load_before_},
+                       {"load_1m_after", load_average_1m()},
+                       {"busy_pct", all > 0 ? 100.0 * busy / all : 0.0},
+                       {"steal_pct", all > 0 ? 100.0 * (m1.steal - machine0_.steal) / all : 0.0}};
         if (o_.server_pid > 0) {
             const double c1 = process_cpu_ms(o_.server_pid);
             if (server_cpu0_ >= 0 && c1 >= 0) sf_.hold_cpu_ms = c1 - server_cpu0_;
             const long rss = process_rss_kb(o_.server_pid);
             if (rss >= 0) sf_.rss_kb_after = rss;
+            // Per thread: which one was the bottleneck (one network thread, the game loop, ...).
+            Json threads = Json::array();
+            for (const ThreadCpu& t : thread_cpu_ms(o_.server_pid)) {
+                double before = 0;
+                for (const ThreadCpu& b : threads0_) {
+                    if (b.tid == t.tid) before = b.cpu_ms;
+                }
+                const double per_s = sf_.hold_s > 0 ? (t.cpu_ms - before) / sf_.hold_s : 0.0;
+                if (per_s >= 1.0)
+                    threads.push_back({{"tid", t.tid}, {"name", t.name}, {"cpu_ms_per_s", per_s}});
+            }
+            std::sort(threads.begin(), threads.end(), [](const Json& a, const Json& b) {
+                return a["cpu_ms_per_s"].get<double>() > b["cpu_ms_per_s"].get<double>();
+            });
+            sf_.server_threads = threads;
         }
     }
 
@@ -449,11 +477,20 @@ private:
     }
 
     int report() {
+        // Workers exit right after their result; one that does not within 5 s is killed.
+        const auto give_up = Clock::now() + std::chrono::seconds(5);
         for (auto& w : workers_) {
             if (w.alive && !w.has_result) ::kill(w.pid, SIGKILL);
             ::close(w.cmd_fd);
             int status = 0;
-            (void)::waitpid(w.pid, &status, 0);
+            while (::waitpid(w.pid, &status, WNOHANG) == 0) {
+                if (Clock::now() > give_up) {
+                    ::kill(w.pid, SIGKILL);
+                    (void)::waitpid(w.pid, &status, 0);
+                    break;
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            }
         }
         WorkerResult merged;
         for (const auto& w : workers_) {
@@ -505,6 +542,9 @@ private:
     Clock::time_point hold_start_;
     double main_cpu0_ = 0;
     double server_cpu0_ = -1;
+    std::vector<ThreadCpu> threads0_;
+    MachineCpu machine0_;
+    double load_before_ = load_average_1m();
     std::optional<Metrics> hold_first_;
 };
 

@@ -50,6 +50,8 @@ constexpr auto kHistograms = std::to_array<std::pair<const char*, Histogram Work
     {"kbps_per_client", &WorkerResult::kbps_per_client},
     {"input_to_snapshot_ms", &WorkerResult::input_to_snapshot_ms},
     {"storm_back_ms", &WorkerResult::storm_back_ms},
+    {"snapshot_gap_ms", &WorkerResult::snapshot_gap_ms},
+    {"loop_lag_ms", &WorkerResult::loop_lag_ms},
 });
 
 template <class F> void for_each_counter(F&& fn) {
@@ -193,6 +195,9 @@ Json build_report(const WorkerResult& r, const ServerFigures& s, int threads, do
     j["input_to_snapshot_ms"] = {{"p50", p(r.input_to_snapshot_ms, 50)},
                                  {"p99", p(r.input_to_snapshot_ms, 99)},
                                  {"samples", r.input_to_snapshot_ms.count()}};
+    j["snapshot_gap_ms"] = {{"p50", p(r.snapshot_gap_ms, 50)},
+                            {"p99", p(r.snapshot_gap_ms, 99)},
+                            {"max", p(r.snapshot_gap_ms, 100)}};
     j["decode_errors"] = r.decode_errors;
     j["view_errors"] = r.view_errors;
     j["snapshots"] = r.snapshots;
@@ -228,12 +233,16 @@ Json build_report(const WorkerResult& r, const ServerFigures& s, int threads, do
     j["snapshot_hz_min"] = or_null(min_of(s.snapshot_hz));
     j["server_tick_histogram_ms"] = s.tick_histogram;
     j["server_counters"] = s.counters;
+    j["server_threads_cpu_ms_per_s"] = s.server_threads;
+    j["machine"] = s.machine;
 
     const double loadgen_cpu = r.hold_cpu_ms + s.loadgen_main_cpu_ms;
     j["loadgen_cpu_ms_per_s"] = s.hold_s > 0 ? loadgen_cpu / s.hold_s : 0.0;
     j["loadgen_cpu_ms_per_client_s"] =
         s.hold_s > 0 && r.held > 0 ? loadgen_cpu / s.hold_s / static_cast<double>(r.held) : 0.0;
     j["loadgen_rss_kb"] = r.rss_kb;
+    j["loadgen_lag_ms"] = {
+        {"p50", p(r.loop_lag_ms, 50)}, {"p99", p(r.loop_lag_ms, 99)}, {"max", p(r.loop_lag_ms, 100)}};
 
     if (r.storm_clients > 0 || !s.storm_p50_ms.empty()) {
         j["storm"] = {{"clients", r.storm_clients},

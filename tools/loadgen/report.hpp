@@ -31,6 +31,8 @@ struct WorkerResult {
     Histogram snapshots_per_client_s; ///< per held client: snapshots decoded per second of hold
     Histogram kbps_per_client;        ///< per held client: kbit/s received in the hold
     Histogram input_to_snapshot_ms;   ///< per input sample in the hold: sent -> first snapshot covering it
+    Histogram snapshot_gap_ms;        ///< in the hold: time between two snapshots decoded by one client
+    Histogram loop_lag_ms;            ///< in the hold: how late each worker's tick timer fired
 
     std::uint64_t snapshots = 0;      ///< decoded (Ok), whole run
     std::uint64_t snapshots_full = 0; ///< decoded with baseline 0 after the connection's first delta
@@ -83,6 +85,8 @@ struct ServerFigures {
     std::vector<double> storm_p50_ms, storm_p99_ms, storm_max_ms;
     nlohmann::json tick_histogram = nullptr; ///< from mgs_tick_seconds between hold start and end
     nlohmann::json counters = nullptr;       ///< server counters' growth during the hold
+    nlohmann::json server_threads = nullptr; ///< [{tid, name, cpu_ms_per_s}] in the hold, busiest first
+    nlohmann::json machine = nullptr;        ///< {cores, load_1m_before, load_1m_after, busy_pct, steal_pct}
     double storm_all_back_ms = -1;           ///< drop -> last client back (-1: not all came back)
     std::uint64_t workers_lost = 0;          ///< worker processes that died without a result
     std::string aborted;                     ///< "", "signal" or "deadline"

@@ -10,6 +10,8 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <memory>
@@ -60,6 +62,48 @@ double self_cpu_ms() {
         return static_cast<double>(t.tv_sec) * 1000.0 + static_cast<double>(t.tv_usec) / 1000.0;
     };
     return ms(u.ru_utime) + ms(u.ru_stime);
+}
+
+std::vector<ThreadCpu> thread_cpu_ms(int pid) {
+    std::vector<ThreadCpu> out;
+    const std::filesystem::path dir = "/proc/" + std::to_string(pid) + "/task";
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        std::ifstream f(entry.path() / "stat");
+        const std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+        const auto open = stat.find('(');
+        const auto close = stat.rfind(')');
+        if (open == std::string::npos || close == std::string::npos || close + 2 > stat.size()) continue;
+        std::istringstream rest(stat.substr(close + 2));
+        std::string field;
+        double utime = 0;
+        double stime = 0;
+        for (int i = 3; i <= 15 && rest >> field; ++i) {
+            if (i == 14) utime = std::stod(field);
+            if (i == 15) stime = std::stod(field);
+        }
+        ThreadCpu t;
+        t.tid = std::atoi(entry.path().filename().c_str());
+        t.name = stat.substr(open + 1, close - open - 1);
+        t.cpu_ms = (utime + stime) * 1000.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
+        out.push_back(std::move(t));
+    }
+    return out;
+}
+
+MachineCpu machine_cpu() {
+    std::ifstream f("/proc/stat");
+    std::string cpu;
+    double user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+    f >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
+    return {user + nice + system + irq + softirq, idle + iowait, steal};
+}
+
+double load_average_1m() {
+    std::ifstream f("/proc/loadavg");
+    double l = -1;
+    f >> l;
+    return l;
 }
 
 namespace {

@@ -23,6 +23,24 @@ namespace mgs::loadgen {
 /// User + system CPU time of the calling process so far, ms (getrusage).
 [[nodiscard]] double self_cpu_ms();
 
+/// CPU time of each thread of process `pid` so far (/proc/<pid>/task/*/stat), ms, with its name.
+struct ThreadCpu {
+    int tid = 0;
+    std::string name;
+    double cpu_ms = 0;
+};
+[[nodiscard]] std::vector<ThreadCpu> thread_cpu_ms(int pid);
+
+/// The machine's CPU time counters (/proc/stat, first line), in clock ticks: busy (user, nice,
+/// system, irq, softirq), idle (idle, iowait) and steal. Differences of two readings give how busy
+/// the whole machine was in between (the server and the load generator share it).
+struct MachineCpu {
+    double busy = 0, idle = 0, steal = 0;
+};
+[[nodiscard]] MachineCpu machine_cpu();
+/// The 1-minute load average (/proc/loadavg), or -1.
+[[nodiscard]] double load_average_1m();
+
 /// One sample line of the Prometheus text format: name{label="value",...} value.
 struct MetricSample {
     std::string name;

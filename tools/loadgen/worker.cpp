@@ -97,6 +97,7 @@ struct Client {
 
     std::uint64_t snapshots = 0;
     std::uint64_t bytes_in = 0;
+    Clock::time_point last_snapshot;
     std::uint64_t hold_snapshots0 = 0;
     std::uint64_t hold_bytes0 = 0;
 };
@@ -273,6 +274,7 @@ private:
         step_.expires_at(next_step_);
         step_.async_wait([this](const boost::system::error_code& ec) {
             if (ec || finished_) return;
+            if (phase_ == Phase::Hold) result_.loop_lag_ms.add(ms_between(next_step_, Clock::now()));
             step();
             schedule_step();
         });
@@ -626,6 +628,10 @@ private:
             return;
         }
         const Clock::time_point now = Clock::now();
+        if (phase_ == Phase::Hold && c.held && c.got_snapshot) {
+            result_.snapshot_gap_ms.add(ms_between(c.last_snapshot, now));
+        }
+        c.last_snapshot = now;
         ++c.snapshots;
         ++result_.snapshots;
         // A full snapshot once deltas had started: the server no longer had the acknowledged one.
