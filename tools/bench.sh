@@ -87,7 +87,7 @@ run_transport() { # name clients concurrency rounds
         --set server.max_players=20000 --set server.max_pending_handshakes=1000 >/dev/null 2>&1 &
     pid=$!
     for _ in $(seq 50); do curl -sf "http://127.0.0.1:$http/healthz" >/dev/null && break; sleep 0.1; done
-    report=$(./build/bin/mgs-loadgen --port "$http" --clients "$clients" --concurrency "$conc" --rounds "$rounds" \
+    report=$(./build/bin/mgs-loadgen --mode transport --port "$http" --clients "$clients" --concurrency "$conc" --rounds "$rounds" \
         --server-pid "$pid" --timeout-s 120 || true)
     kill "$pid"; wait "$pid" 2>/dev/null || true
     printf '{"scenario":"%s","machine":%s,"build":%s,"report":%s}\n' "$name" "$machine" "$build" "${report:-null}" > "$out/$name.json"
