@@ -328,7 +328,8 @@ void ClientView::forget_before(std::uint32_t acked) {
                 s.entries.clear();
                 spare_.push_back(std::move(s.entries));
             }
-            s.entries = {};
+            // Not `= {}`: that assigns an empty list and keeps the capacity.
+            std::vector<PackedEntry>().swap(s.entries);
         }
     }
     // Local ids of departed entities become free once the client has acknowledged a snapshot
