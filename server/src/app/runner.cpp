@@ -280,6 +280,9 @@ int run_live(const ServerConfig& cfg, const std::atomic<bool>& stop) {
     auto& overload_gauge = registry.gauge(
         "mgs_overload_level", "Work shed under load: 0 none, 1 far entities less often, 2-3 snapshot "
                               "rate 15/10 Hz, 4 smaller views, 5 slower bot decisions");
+    auto& backlog_gauge =
+        registry.gauge("mgs_network_backlog_batches",
+                       "Ticks of messages the network thread holds, not yet sent (1 = keeping up)");
     auto& snapshot_hz_gauge =
         registry.gauge("mgs_snapshot_hz", "Snapshots per second sent to each client now");
     const auto memory_gauge = [&](const char* component) {
@@ -332,7 +335,13 @@ int run_live(const ServerConfig& cfg, const std::atomic<bool>& stop) {
         tick_hist.observe(tick_ms / 1000.0);
         sync_hist.observe(sync_ms / 1000.0);
         window.add(tick_ms);
-        if (overload.observe(tick_ms)) {
+        // The network thread is part of the budget too: when it still holds an earlier tick's
+        // batch as this one goes over, it could not send a tick's messages within a tick, and
+        // shedding (fewer, smaller snapshots) is what relieves it.
+        const std::size_t backlog = front.link().in_flight();
+        backlog_gauge.set(static_cast<double>(backlog));
+        const bool network_behind = backlog >= 2;
+        if (overload.observe(network_behind ? std::max(tick_ms, overload_config.budget_ms) : tick_ms)) {
             game.set_snapshot_hz(overload.snapshot_hz(sync.snapshot_hz));
             game.set_shedding({overload.view_scale(), overload.far_refresh()});
             overload_gauge.set(overload.level());

@@ -106,6 +106,9 @@ private:
     void on_timer();
     void route(const rtc::Address& from, std::span<const std::uint8_t> bytes, std::uint64_t now);
     void pump(std::uint64_t id);
+    void pump(std::uint64_t id, Entry& e);
+    /// Drop counters from the connection's stats (the change since the last look).
+    void count_drops(Entry& e);
     void queue_send(const rtc::Address& to, std::span<const std::uint8_t> bytes);
     void flush_sends();
     void drop(const char* reason);
@@ -129,6 +132,7 @@ private:
     std::unordered_map<std::string, std::uint64_t> by_ufrag_;
     std::size_t pending_ = 0;
     std::vector<std::uint64_t> to_remove_;
+    std::uint32_t timer_runs_ = 0;
 
     // Batched I/O buffers, allocated once.
     struct Batch;
