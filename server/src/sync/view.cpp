@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <bit>
+#include <cassert>
 #include <cmath>
+#include <optional>
 
 namespace mgs::sync {
 
@@ -33,11 +35,13 @@ Frame::Frame(float world_width, float world_height) {
 }
 
 void Frame::add(std::uint32_t key, Vec2 pos, const QEntity& q, float importance) {
-    // Every index field is 16 bits wide: an entity whose index does not fit could not be
-    // encoded (encode_delta refuses the whole snapshot), so it is left out and counted.
+    // An entity that could not be encoded (a pickup or wall whose index does not fit its 16-bit
+    // field; the quantisers keep every other field within its width) would make encode_delta
+    // refuse the whole snapshot: it is left out and counted. So every entry is encodable, and the
+    // views send the packed entries without checking them again.
     const std::uint32_t index = key & 0xFFFFFFu;
     const auto kind = static_cast<std::size_t>(q.kind);
-    if ((q.kind == EntityKind::Pickup || q.kind == EntityKind::Wall) && index > 0xFFFFu) {
+    if (!encodable(q)) {
         ++unsyncable_;
         return;
     }
@@ -49,7 +53,14 @@ void Frame::add(std::uint32_t key, Vec2 pos, const QEntity& q, float importance)
     keys_.push_back(key);
     pos_.push_back(pos);
     q_.push_back(q);
+    packed_.push_back(pack_entry({0, q}));
     importance_.push_back(importance);
+}
+
+void Frame::set_entity(std::size_t i, const QEntity& q) {
+    assert(encodable(q)); // a static entry's index fitted when it was added; its other field is clamped
+    q_[i] = q;
+    packed_[i] = pack_entry({0, q});
 }
 
 namespace {
@@ -76,6 +87,7 @@ void Frame::build_static(const sim::World& w) {
     keys_.clear();
     pos_.clear();
     q_.clear();
+    packed_.clear();
     importance_.clear();
     for (std::vector<std::uint32_t>& by_index : index_of_) {
         std::fill(by_index.begin(), by_index.end(), kNoKey);
@@ -110,7 +122,7 @@ void Frame::update_static(const sim::World& w) {
         const QEntity now =
             q_[i].kind == EntityKind::Pickup ? pickup_entity(w, index) : wall_entity(w, index);
         if (!(now == q_[i])) {
-            q_[i] = now;
+            set_entity(i, now);
             ++static_updates_;
         }
     }
@@ -127,6 +139,7 @@ void Frame::build(const sim::World& w) {
     keys_.resize(static_count_);
     pos_.resize(static_count_);
     q_.resize(static_count_);
+    packed_.resize(static_count_);
     importance_.resize(static_count_);
     moving_pos_.clear();
     for (const EntityKind k : {EntityKind::Player, EntityKind::Projectile, EntityKind::Flag}) {
@@ -213,61 +226,48 @@ std::uint32_t Frame::find(std::uint32_t key) const noexcept {
 
 namespace {
 
-/// What one snapshot needs while it is made, per thread (any number of clients share it, one
-/// after another): the baseline unpacked, the new entries, costs and order of the members, the
-/// member hash, and two tables by local id that are reset after each use.
-struct Scratch {
-    static constexpr std::size_t kHashSize = 2 * kMaxViewEntries; // at least twice the members
-    std::vector<ViewEntry> baseline;
-    std::vector<ViewEntry> current;
-    std::vector<std::int64_t> cost; // per member: bits to send its fresh state (0: unchanged)
-    std::vector<std::uint8_t> far;  // per member: left for a later snapshot (overload)
-    std::vector<std::uint32_t> order;
-    std::vector<std::uint32_t> hash_used; // hash slots filled this snapshot (reset after)
-    std::array<std::uint32_t, kHashSize> hash_keys{};
-    std::array<std::uint32_t, kHashSize> hash_members{};
-    std::array<std::int16_t, kMaxViewEntries> base_index{}; // local id -> baseline index (-1)
-    std::array<const QEntity*, kMaxViewEntries> chosen{};   // local id -> state to send
-    Scratch() {
-        hash_keys.fill(kNoKey);
-        base_index.fill(-1);
-        chosen.fill(nullptr);
-    }
+constexpr std::int16_t kNotSent = -1; // chosen: not in the snapshot
+constexpr std::int16_t kStale = -2;   // chosen: in it as last sent (the baseline's entry)
 
-    [[nodiscard]] std::size_t slot_of(std::uint32_t key) const noexcept {
-        std::size_t h = (key * 0x9E3779B1u) & (kHashSize - 1);
-        while (hash_keys[h] != kNoKey && hash_keys[h] != key) {
-            h = (h + 1) & (kHashSize - 1);
-        }
-        return h;
-    }
-    [[nodiscard]] int find(std::uint32_t key) const noexcept {
-        const std::size_t h = slot_of(key);
-        return hash_keys[h] == key ? static_cast<int>(hash_members[h]) : -1;
-    }
-    void index(std::uint32_t key, std::uint32_t member) {
-        const std::size_t h = slot_of(key);
-        if (hash_keys[h] == kNoKey) {
-            hash_used.push_back(static_cast<std::uint32_t>(h));
-        }
-        hash_keys[h] = key;
-        hash_members[h] = member;
-    }
-    void clear_hash() noexcept {
-        for (const std::uint32_t h : hash_used) {
-            hash_keys[h] = kNoKey;
-        }
-        hash_used.clear();
+/// What one snapshot needs while it is made, per thread (any number of clients share it, one
+/// after another): per member its fresh state, cost and record; the snapshot's entries; and
+/// tables by frame index and by local id that are reset after each use. Nothing here is
+/// allocated in steady state (vectors keep their capacity; member_at grows with the frame, 2
+/// bytes per entity).
+struct Scratch {
+    std::vector<std::int16_t> member_at;     // frame index -> member (-1), for membership
+    std::vector<PackedEntry> fresh;          // per member: its state now, under its local id
+    std::vector<std::uint32_t> cost;         // per member: bits to send its fresh state (0: unchanged)
+    std::vector<DeltaRecord> record;         // per member in the baseline that changed: its record
+    std::vector<std::uint8_t> far;           // per member: kFar, kKnown
+    std::vector<std::uint64_t> order;        // members competing for the budget, by priority
+    std::vector<PackedEntry> current;        // the snapshot's entries by local id (last_entries)
+    std::vector<ViewEntry> checked_baseline; // the validating encoder's input, when it is needed
+    std::vector<ViewEntry> checked_current;
+    std::array<std::int16_t, kMaxViewEntries> base_index{}; // local id -> baseline index (-1)
+    std::array<std::int16_t, kMaxViewEntries> chosen{};     // local id -> member, kStale, kNotSent
+    Scratch() {
+        base_index.fill(-1);
+        chosen.fill(kNotSent);
     }
 };
 
 thread_local Scratch t_scratch;
 
+/// A key that sorts members by priority, highest first, then by local id; the member index in
+/// the low bits. Priorities are finite and >= 0; the float's bits are made to sort as unsigned.
+std::uint64_t order_key(float priority, std::uint16_t local, std::size_t member) {
+    const auto bits = std::bit_cast<std::uint32_t>(priority);
+    const std::uint32_t ascending = (bits & 0x80000000u) != 0 ? ~bits : bits | 0x80000000u;
+    return static_cast<std::uint64_t>(~ascending) << 32 | static_cast<std::uint64_t>(local) << 16 |
+           static_cast<std::uint64_t>(member);
+}
+
 } // namespace
 
 ClientView::ClientView(ViewConfig config) : config_(config), ring_(std::max<std::uint32_t>(1, config.ring)) {}
 
-std::span<const ViewEntry> ClientView::last_entries() noexcept {
+std::span<const PackedEntry> ClientView::last_entries() noexcept {
     return t_scratch.current;
 }
 
@@ -346,23 +346,44 @@ void ClientView::forget_before(std::uint32_t acked) {
     }
 }
 
+namespace {
+
+/// The validating encoder on the unpacked views: what the trusted path would write cannot be
+/// written by it (a snapshot that does not fit the writer, a local id whose kind changed), so the
+/// reference encoder writes (and refuses) it exactly as it always did.
+bool encode_checked(std::span<const PackedEntry> baseline, std::span<const PackedEntry> current, Scratch& sc,
+                    BitWriter& out) {
+    sc.checked_baseline.clear();
+    for (const PackedEntry& p : baseline) {
+        sc.checked_baseline.push_back(unpack_entry(p));
+    }
+    sc.checked_current.clear();
+    for (const PackedEntry& p : current) {
+        sc.checked_current.push_back(unpack_entry(p));
+    }
+    return encode_delta(sc.checked_baseline, sc.checked_current, out);
+}
+
+constexpr std::uint8_t kFar = 1;   // member flag: waits for a later snapshot (overload)
+constexpr std::uint8_t kKnown = 2; // member flag: in the baseline (same local id and kind)
+
+} // namespace
+
 std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_t acked, BitWriter& out,
                                    std::uint32_t& baseline_id, std::size_t budget_bytes,
                                    std::uint32_t own_key, const Shedding& shed) {
     Scratch& sc = t_scratch;
     const std::uint32_t id = next_id_++;
     forget_before(acked);
-    // Baseline: the acknowledged snapshot if we still have it; otherwise a full snapshot.
-    sc.baseline.clear();
+    // Baseline: the acknowledged snapshot if we still have it (read packed, in place; the slot is
+    // overwritten only at the end); otherwise a full snapshot.
+    std::span<const PackedEntry> baseline;
     if (acked != 0) {
         const Sent& b = ring_[acked % ring_.size()];
         if (b.id == acked) {
-            for (const PackedEntry& p : b.entries) {
-                sc.baseline.push_back(unpack_entry(p));
-            }
+            baseline = b.entries;
         }
     }
-    const std::span<const ViewEntry> baseline = sc.baseline;
     baseline_id = baseline.empty() ? 0 : acked;
 
     // Membership with hysteresis: enter inside the rectangle, leave outside rectangle + margin.
@@ -371,27 +392,35 @@ std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_
     const Aabb rect{{center.x - hw, center.y - hh}, {center.x + hw, center.y + hh}};
     const float m = config_.hysteresis;
     const Aabb outer{{rect.min.x - m, rect.min.y - m}, {rect.max.x + m, rect.max.y + m}};
-    for (std::uint32_t i = 0; i < members_.size(); ++i) {
-        members_[i].seen = false;
-        sc.index(members_[i].key, i);
+    // Each member's frame index, and the way back from a frame index to the member (a table by
+    // frame index, reset after use: the grid scan below looks every entity up in it).
+    if (sc.member_at.size() < frame.size()) {
+        sc.member_at.resize(frame.size(), -1);
+    }
+    for (std::size_t k = 0; k < members_.size(); ++k) {
+        Member& mem = members_[k];
+        mem.seen = false;
+        mem.frame_index = frame.find(mem.key);
+        if (mem.frame_index != kNoKey) {
+            sc.member_at[mem.frame_index] = static_cast<std::int16_t>(k);
+        }
     }
     // The own entity first: a member wherever it is, and the first to get a local id, so that it
     // has one from the client's first snapshot on (the view is centred on it: it never leaves).
     const std::uint32_t own_index = own_key == kNoKey ? kNoKey : frame.find(own_key);
     if (own_index != kNoKey) {
-        int own_member = sc.find(own_key);
+        int own_member = sc.member_at[own_index];
         if (own_member < 0) {
             const int local = alloc_local();
             if (local >= 0) {
                 key_of_[static_cast<std::size_t>(local)] = own_key;
                 own_member = static_cast<int>(members_.size());
-                sc.index(own_key, static_cast<std::uint32_t>(own_member));
+                sc.member_at[own_index] = static_cast<std::int16_t>(own_member);
                 members_.push_back({own_key, static_cast<std::uint16_t>(local), true, 0.0f, own_index});
             }
         }
         if (own_member >= 0) {
             members_[static_cast<std::size_t>(own_member)].seen = true;
-            members_[static_cast<std::size_t>(own_member)].frame_index = own_index;
         }
     }
     frame.for_each_in(outer, [&](std::uint32_t i) {
@@ -399,22 +428,25 @@ std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_
         if (!inside(outer, p)) {
             return;
         }
-        const std::uint32_t key = frame.key_at(i);
-        const int idx = sc.find(key);
+        const int idx = sc.member_at[i];
         if (idx >= 0) {
             members_[static_cast<std::size_t>(idx)].seen = true;
-            members_[static_cast<std::size_t>(idx)].frame_index = i;
         } else if (inside(rect, p)) {
             const int local = alloc_local();
             if (local < 0) {
                 return; // 1024 entities in view: the rest wait for room
             }
+            const std::uint32_t key = frame.key_at(i);
             key_of_[static_cast<std::size_t>(local)] = key;
-            sc.index(key, static_cast<std::uint32_t>(members_.size()));
+            sc.member_at[i] = static_cast<std::int16_t>(members_.size());
             members_.push_back({key, static_cast<std::uint16_t>(local), true, 1e6f, i});
         }
     });
-    sc.clear_hash();
+    for (const Member& mem : members_) {
+        if (mem.frame_index != kNoKey) {
+            sc.member_at[mem.frame_index] = -1;
+        }
+    }
     int own_member = -1;
     for (std::size_t i = 0; i < members_.size();) {
         if (!members_[i].seen) {
@@ -430,95 +462,165 @@ std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_
 
     // Where each local id sits in the baseline (-1: absent), for O(1) lookups.
     for (std::size_t b = 0; b < baseline.size(); ++b) {
-        sc.base_index[baseline[b].local_id] = static_cast<std::int16_t>(b);
+        sc.base_index[baseline[b].local_id()] = static_cast<std::int16_t>(b);
     }
-    // Priorities grow every snapshot by importance and nearness; the cost of sending each
-    // member's fresh state is exact (the encoder's own arithmetic).
+    // Priorities grow every snapshot by importance and nearness. Each member's fresh state is the
+    // frame's, packed, under its local id; against the baseline it is unchanged (one 16-byte
+    // compare), a record (delta_record: its exact bits, kept for writing) or a new entry.
     const std::int64_t budget =
         static_cast<std::int64_t>(budget_bytes == 0 ? config_.budget_bytes : budget_bytes) * 8;
     // Fixed costs: the new-entry count, and the record of every baseline entry as if it were
     // removed (4 bits); an entry still in view gives back 3 of them (its unchanged record is 1
-    // bit, and a change costs its record minus that bit).
-    std::int64_t used = kLocalIdBits + 1 + 4 * static_cast<std::int64_t>(baseline.size());
+    // bit, and a change costs its record minus that bit). After the selection below, `used` is
+    // the exact size of the delta.
+    std::int64_t used = kNewCountBits + kRecordRemovedBits * static_cast<std::int64_t>(baseline.size());
+    std::int64_t wanted = 0; // what the members not waiting cost on top of that
     // Overload: on most snapshots the outer part of the view waits (far_refresh > 1).
     const bool far_waits = shed.far_refresh > 1 && id % static_cast<std::uint32_t>(shed.far_refresh) != 0;
-    sc.cost.resize(members_.size());
-    sc.far.resize(members_.size());
-    for (std::size_t k = 0; k < members_.size(); ++k) {
+    const std::size_t n = members_.size();
+    sc.fresh.resize(n);
+    sc.cost.resize(n);
+    sc.record.resize(n);
+    sc.far.resize(n);
+    bool kind_changed = false; // a local id of another kind in the baseline (never, see view.hpp)
+    for (std::size_t k = 0; k < n; ++k) {
         Member& mem = members_[k];
         const Vec2 d = frame.position(mem.frame_index) - center;
         const float dist = std::sqrt(d.x * d.x + d.y * d.y);
         mem.priority += frame.importance(mem.frame_index) * kNearness / (kNearness + dist);
-        sc.far[k] = far_waits && static_cast<int>(k) != own_member &&
-                            (std::abs(d.x) > 0.5f * hw || std::abs(d.y) > 0.5f * hh)
-                        ? 1
-                        : 0;
-        const QEntity& fresh = frame.entity(mem.frame_index);
+        const bool far = far_waits && static_cast<int>(k) != own_member &&
+                         (std::abs(d.x) > 0.5f * hw || std::abs(d.y) > 0.5f * hh);
+        const PackedEntry fresh = frame.packed(mem.frame_index).with_local_id(mem.local);
+        sc.fresh[k] = fresh;
         const std::int16_t b = sc.base_index[mem.local];
-        if (b >= 0 && baseline[static_cast<std::size_t>(b)].entity.kind == fresh.kind) {
-            const QEntity& old = baseline[static_cast<std::size_t>(b)].entity;
-            sc.cost[k] = old == fresh ? 0 : delta_cost(old, fresh) - 1;
-            used -= 3;
+        std::uint32_t cost = 0;
+        std::uint8_t flags = far ? kFar : 0;
+        if (b >= 0 && baseline[static_cast<std::size_t>(b)].kind() == fresh.kind()) {
+            const PackedEntry& old = baseline[static_cast<std::size_t>(b)];
+            if (!(old == fresh)) {
+                sc.record[k] = delta_record(old, fresh);
+                cost = sc.record[k].bits - 1;
+            }
+            used -= kRecordRemovedBits - 1;
+            flags |= kKnown;
         } else {
-            sc.cost[k] = new_entry_cost(fresh);
+            kind_changed = kind_changed || b >= 0;
+            cost = new_entry_bits(fresh.kind());
         }
+        sc.cost[k] = cost;
+        sc.far[k] = flags;
+        wanted += far ? 0 : cost;
     }
-    std::int64_t wanted = used;
-    for (std::size_t k = 0; k < members_.size(); ++k) {
-        wanted += sc.far[k] != 0 ? 0 : sc.cost[k];
-    }
-    // Everything fits (the usual case): no ordering needed. Otherwise the highest priorities go
-    // first and the rest keep their last sent state.
-    sc.order.resize(members_.size());
-    for (std::uint32_t i = 0; i < sc.order.size(); ++i) {
-        sc.order[i] = i;
-    }
-    if (wanted > budget) {
-        std::sort(sc.order.begin(), sc.order.end(), [&](std::uint32_t a, std::uint32_t b) {
-            return members_[a].priority != members_[b].priority ? members_[a].priority > members_[b].priority
-                                                                : members_[a].local < members_[b].local;
-        });
-    }
+    wanted += used;
+
+    // Selection. A member sent fresh costs its record (counted in `used`); one left out keeps its
+    // last sent state if the client has it (1 bit, already counted) and is not in the snapshot
+    // otherwise. Chosen states go in a table by local id, read out in id order below.
+    std::size_t added = 0; // section B entries
+    const auto send_fresh = [&](std::size_t k) {
+        Member& mem = members_[k];
+        used += sc.cost[k];
+        sc.chosen[mem.local] = static_cast<std::int16_t>(k);
+        added += (sc.far[k] & kKnown) != 0 ? 0 : 1;
+        mem.priority = sc.cost[k] == 0 ? mem.priority : 0.0f;
+    };
+    const auto keep_last = [&](std::size_t k) {
+        if ((sc.far[k] & kKnown) != 0) {
+            sc.chosen[members_[k].local] = kStale;
+        }
+    };
     // The own entity is sent fresh whatever the budget, before the others share what is left.
     if (own_member >= 0) {
-        Member& mem = members_[static_cast<std::size_t>(own_member)];
-        used += sc.cost[static_cast<std::size_t>(own_member)];
-        sc.chosen[mem.local] = &frame.entity(mem.frame_index);
-        mem.priority = 0.0f;
+        send_fresh(static_cast<std::size_t>(own_member));
+        members_[static_cast<std::size_t>(own_member)].priority = 0.0f;
     }
-    // Chosen states by local id, then read out in id order (no sort).
-    for (const std::uint32_t oi : sc.order) {
-        if (static_cast<int>(oi) == own_member) {
-            continue;
+    if (wanted <= budget) {
+        // Everything fits (the usual case): no ordering needed.
+        for (std::size_t k = 0; k < n; ++k) {
+            if (static_cast<int>(k) == own_member) {
+                continue;
+            }
+            if (sc.cost[k] == 0 || (sc.far[k] & kFar) == 0) {
+                send_fresh(k);
+            } else {
+                keep_last(k);
+            }
         }
-        Member& mem = members_[oi];
-        const std::int64_t cost = sc.cost[oi];
-        const std::int16_t b = sc.base_index[mem.local];
-        const bool known =
-            b >= 0 && baseline[static_cast<std::size_t>(b)].entity.kind == frame.entity(mem.frame_index).kind;
-        if (cost == 0 || (sc.far[oi] == 0 && used + cost <= budget)) {
-            used += cost;
-            sc.chosen[mem.local] = &frame.entity(mem.frame_index);
-            mem.priority = cost == 0 ? mem.priority : 0.0f;
-        } else if (known) {
-            sc.chosen[mem.local] = &baseline[static_cast<std::size_t>(b)].entity; // stays as last sent
+    } else {
+        // The members with something to send and not waiting compete: highest priority first
+        // (ties by local id), each sent if its cost still fits. The others do not touch the
+        // budget, so where they would stand in that order changes nothing.
+        sc.order.clear();
+        for (std::size_t k = 0; k < n; ++k) {
+            if (static_cast<int>(k) == own_member) {
+                continue;
+            }
+            if (sc.cost[k] == 0) {
+                send_fresh(k);
+            } else if ((sc.far[k] & kFar) != 0) {
+                keep_last(k);
+            } else {
+                sc.order.push_back(order_key(members_[k].priority, members_[k].local, k));
+            }
         }
-    }
-    sc.current.clear();
-    for (std::size_t w = 0; w < taken_.size(); ++w) {
-        for (std::uint64_t bits = taken_[w]; bits != 0; bits &= bits - 1) {
-            const std::size_t l = w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
-            if (sc.chosen[l] != nullptr) {
-                sc.current.push_back({static_cast<std::uint16_t>(l), *sc.chosen[l]});
-                sc.chosen[l] = nullptr;
+        std::sort(sc.order.begin(), sc.order.end());
+        for (const std::uint64_t key : sc.order) {
+            const auto k = static_cast<std::size_t>(key & 0xFFFFu);
+            if (used + sc.cost[k] <= budget) {
+                send_fresh(k);
+            } else {
+                keep_last(k);
             }
         }
     }
-    for (const ViewEntry& e : baseline) {
-        sc.base_index[e.local_id] = -1;
+
+    // Writing: `used` is the exact size. Section A follows the baseline; section B and the
+    // snapshot's entries come from the chosen states in local-id order.
+    sc.current.clear();
+    const bool trusted = !kind_changed && out.fits(static_cast<std::size_t>(used));
+    std::optional<BitAppender> a;
+    if (trusted) {
+        a.emplace(out, static_cast<std::size_t>(used));
+        for (const PackedEntry& b : baseline) {
+            const std::int16_t c = sc.chosen[b.local_id()];
+            if (c == kNotSent) {
+                a->put(kRecordRemoved, kRecordRemovedBits);
+            } else if (c == kStale || sc.cost[static_cast<std::size_t>(c)] == 0) {
+                a->put(0, 1);
+            } else {
+                put_record(*a, sc.record[static_cast<std::size_t>(c)]);
+            }
+        }
+        a->put(added, kNewCountBits);
     }
-    Sent& slot = ring_[id % ring_.size()];
-    if (!encode_delta(baseline, sc.current, out)) {
+    for (std::size_t w = 0; w < taken_.size(); ++w) {
+        for (std::uint64_t bits = taken_[w]; bits != 0; bits &= bits - 1) {
+            const std::size_t l = w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
+            const std::int16_t c = sc.chosen[l];
+            if (c == kNotSent) {
+                continue;
+            }
+            sc.chosen[l] = kNotSent;
+            const std::int16_t b = sc.base_index[l];
+            const PackedEntry& e =
+                c == kStale ? baseline[static_cast<std::size_t>(b)] : sc.fresh[static_cast<std::size_t>(c)];
+            sc.current.push_back(e);
+            if (trusted && b < 0) {
+                put_new_entry(*a, e);
+            }
+        }
+    }
+    bool ok = true;
+    if (trusted) {
+        a->finish();
+    } else {
+        ok = encode_checked(baseline, sc.current, sc, out);
+    }
+    for (const PackedEntry& e : baseline) {
+        sc.base_index[e.local_id()] = -1;
+    }
+    Sent& slot = ring_[id % ring_.size()]; // may be the baseline's: it is not read any more
+    if (!ok) {
         // Cannot happen with a Frame's entities and a big enough writer (the caller's bug). The
         // bits are meaningless: the snapshot is not kept, so it never becomes a baseline, and the
         // client, which cannot decode it, asks for a full one.
@@ -531,10 +633,7 @@ std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_
         spare_.pop_back();
     }
     slot.id = id;
-    slot.entries.resize(sc.current.size());
-    for (std::size_t k = 0; k < sc.current.size(); ++k) {
-        slot.entries[k] = pack_entry(sc.current[k]);
-    }
+    slot.entries.assign(sc.current.begin(), sc.current.end());
     return id;
 }
 

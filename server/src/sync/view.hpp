@@ -61,8 +61,9 @@ public:
     static constexpr std::uint32_t kNoKey = UINT32_MAX;
     /// Frame index of the entity with `key`, or kNoKey if it is not in this frame.
     [[nodiscard]] std::uint32_t find(std::uint32_t key) const noexcept;
-    /// Pickups and walls left out of the frame because their map index does not fit its field
-    /// (16 bits): never on maps the configuration allows today, counted so that it is seen.
+    /// Entities left out of the frame because they cannot be encoded: pickups and walls whose map
+    /// index does not fit its field (16 bits), never on maps the configuration allows today;
+    /// counted so that it is seen. Every entry of the frame is encodable.
     [[nodiscard]] std::size_t unsyncable() const noexcept { return unsyncable_; }
     [[nodiscard]] std::size_t size() const noexcept { return keys_.size(); }
     /// Static entries (pickups and walls): frame indices [0, static_size()).
@@ -71,6 +72,8 @@ public:
     [[nodiscard]] std::size_t static_updates() const noexcept { return static_updates_; }
     [[nodiscard]] std::uint32_t key_at(std::uint32_t i) const noexcept { return keys_[i]; }
     [[nodiscard]] const QEntity& entity(std::uint32_t i) const noexcept { return q_[i]; }
+    /// entity(i) packed (pack_entry) under local id 0, for the views to send and remember as is.
+    [[nodiscard]] const PackedEntry& packed(std::uint32_t i) const noexcept { return packed_[i]; }
     [[nodiscard]] Vec2 position(std::uint32_t i) const noexcept { return pos_[i]; }
     [[nodiscard]] float importance(std::uint32_t i) const noexcept { return importance_[i]; }
     [[nodiscard]] std::uint32_t tick() const noexcept { return tick_; }
@@ -83,6 +86,7 @@ public:
 
 private:
     void add(std::uint32_t key, Vec2 pos, const QEntity& q, float importance);
+    void set_entity(std::size_t i, const QEntity& q);
     void build_static(const sim::World& world);
     void update_static(const sim::World& world);
 
@@ -90,6 +94,7 @@ private:
     world::EntityGrid moving_grid_;
     std::vector<std::uint32_t> keys_;
     std::vector<QEntity> q_;
+    std::vector<PackedEntry> packed_; // q_ packed, local id 0
     std::vector<Vec2> pos_;
     std::vector<float> importance_;
     std::vector<Vec2> moving_pos_;     // positions of the moving entries (for their grid)
@@ -136,9 +141,10 @@ public:
                            std::uint32_t own_key = Frame::kNoKey, const Shedding& shed = {});
     [[nodiscard]] const ViewConfig& config() const noexcept { return config_; }
 
-    /// The entries of the snapshot snapshot() just built, sorted by local id: valid on the
-    /// calling thread until its next snapshot() call (any client's).
-    [[nodiscard]] static std::span<const ViewEntry> last_entries() noexcept;
+    /// The entries of the snapshot snapshot() just built, packed (PackedEntry::kind(),
+    /// packed_field()), sorted by local id: valid on the calling thread until its next snapshot()
+    /// call (any client's).
+    [[nodiscard]] static std::span<const PackedEntry> last_entries() noexcept;
     /// What the client holds after decoding snapshot `id` (for tests), empty if the snapshot was
     /// forgotten (left the ring, or older than an acknowledgement).
     [[nodiscard]] std::vector<ViewEntry> sent(std::uint32_t id) const;
