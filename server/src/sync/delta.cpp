@@ -1,6 +1,7 @@
 #include "sync/delta.hpp"
 
 #include <array>
+#include <bit>
 #include <cassert>
 #include <iterator>
 #include <utility>
@@ -538,51 +539,95 @@ template <const auto& Table, std::uint32_t Mask, std::size_t... I>
     return r.done();
 }
 
-/// Explicit record: prefix, mask u(nfields), then each field of the mask; a delta-coded one with
-/// its flag bit, in the delta form when its change fits.
+/// Appends field I of an explicit record: a delta-coded field with its flag bit, in the delta
+/// form when its change fits; another field in full.
+template <const auto& Table, std::size_t I>
+void explicit_field(RecordBits& r, Bits128 before, Bits128 after) noexcept {
+    const std::uint32_t now = field_of<Table, I>(after);
+    if constexpr (Table[I].delta_bits > 0) {
+        constexpr unsigned db = Table[I].delta_bits;
+        const std::uint32_t old = field_of<Table, I>(before);
+        if (delta_fits<Table, I>(before, after)) {
+            r.add(1u | ((now - old) & width_mask(db)) << 1, 1 + db); // | 1 | s(delta_bits) |
+        } else {
+            r.add(now << 1, 1u + Table[I].bits); // | 0 | u(bits) |
+        }
+    } else {
+        r.add(now, Table[I].bits);
+    }
+}
+
+/// Explicit record: prefix, mask u(nfields), then each field of the mask in table order.
 template <const auto& Table, std::size_t... I>
 [[nodiscard]] DeltaRecord explicit_record(Bits128 before, Bits128 after, std::uint32_t mask,
                                           std::index_sequence<I...> /*fields*/) noexcept {
     RecordBits r{kPrefixExplicit | mask << kPrefixBits[kExplicit],
                  static_cast<unsigned>(kPrefixBits[kExplicit]) + static_cast<unsigned>(sizeof...(I))};
-    (
-        [&] {
-            if ((mask >> I & 1u) == 0) {
-                return;
-            }
-            const std::uint32_t now = field_of<Table, I>(after);
-            if constexpr (Table[I].delta_bits > 0) {
-                constexpr unsigned db = Table[I].delta_bits;
-                const std::uint32_t old = field_of<Table, I>(before);
-                if (delta_fits<Table, I>(before, after)) {
-                    r.add(1u | ((now - old) & width_mask(db)) << 1, 1 + db); // | 1 | s(delta_bits) |
-                } else {
-                    r.add(now << 1, 1u + Table[I].bits); // | 0 | u(bits) |
-                }
-            } else {
-                r.add(now, Table[I].bits);
-            }
-        }(),
-        ...);
+    (((mask >> I & 1u) != 0 ? explicit_field<Table, I>(r, before, after) : void()), ...);
     return r.done();
+}
+
+/// Which fields differ, for a whole entry at once (SWAR: every field is a lane of its own width).
+/// In x = before XOR after, a field is non-zero iff its top bit is set or its other bits are; adding
+/// 2^(w-1) - 1 to the other bits of a w-bit lane carries into its top bit exactly when they are
+/// non-zero, and never out of the lane. So `nonzero` has the top bit of each changed field set,
+/// and a table maps those bit positions back to field numbers (usually one to three of them).
+template <const auto& Table> struct ChangeLanes {
+    Bits128 fields = 0;                       // every field's bits
+    Bits128 tops = 0;                         // every field's top bit
+    Bits128 fill = 0;                         // 2^(w-1) - 1 in every field
+    std::array<std::uint8_t, 128> field_at{}; // bit position of a top bit -> field number
+    constexpr ChangeLanes() {
+        constexpr auto offsets = packed_offsets<Table>();
+        for (std::size_t k = 0; k < std::size(Table); ++k) {
+            const unsigned w = Table[k].bits;
+            fields |= ((Bits128{1} << w) - 1) << offsets[k];
+            tops |= Bits128{1} << (offsets[k] + w - 1);
+            fill |= ((Bits128{1} << (w - 1)) - 1) << offsets[k];
+            field_at[offsets[k] + w - 1] = static_cast<std::uint8_t>(k);
+        }
+    }
+};
+
+template <const auto& Table>
+[[nodiscard]] std::uint32_t change_mask_of(Bits128 before, Bits128 after) noexcept {
+    static constexpr ChangeLanes<Table> lanes{};
+    const Bits128 x = (before ^ after) & lanes.fields; // local ids and kinds are not compared
+    const Bits128 nonzero = (((x & ~lanes.tops) + lanes.fill) | x) & lanes.tops;
+    std::uint32_t mask = 0;
+    for (auto lo = static_cast<std::uint64_t>(nonzero); lo != 0; lo &= lo - 1) {
+        mask |= 1u << lanes.field_at[static_cast<std::size_t>(std::countr_zero(lo))];
+    }
+    for (auto hi = static_cast<std::uint64_t>(nonzero >> 64); hi != 0; hi &= hi - 1) {
+        mask |= 1u << lanes.field_at[64 + static_cast<std::size_t>(std::countr_zero(hi))];
+    }
+    return mask;
+}
+
+/// True if every delta-coded field of common mask `Common` changed by an amount that fits its
+/// delta width (the fields of the mask are known at compile time).
+template <const auto& Table, std::uint32_t Common, std::size_t... I>
+[[nodiscard]] bool compact_fits(Bits128 before, Bits128 after,
+                                std::index_sequence<I...> /*fields*/) noexcept {
+    return (((Common >> I & 1u) == 0 || delta_fits<Table, I>(before, after)) && ...);
 }
 
 template <const auto& Table, std::uint32_t Common0, std::uint32_t Common1, std::size_t... I>
 [[nodiscard]] DeltaRecord record_of_kind(Bits128 before, Bits128 after,
                                          std::index_sequence<I...> seq) noexcept {
-    const Bits128 x = before ^ after;
-    const std::uint32_t mask = ((field_of<Table, I>(x) != 0 ? 1u << I : 0u) | ... | 0u);
+    const std::uint32_t mask = change_mask_of<Table>(before, after);
     if (mask == 0) {
         return {0, 0, 1};
     }
+    // Same forms, in the same order, as form_of(): common mask 0, common mask 1, explicit.
     if constexpr (Common0 != 0) {
-        if (mask == Common0 && (((Common0 >> I & 1u) == 0 || delta_fits<Table, I>(before, after)) && ...)) {
+        if (mask == Common0 && compact_fits<Table, Common0>(before, after, seq)) {
             return compact_record<Table, Common0>(before, after, kPrefixCommon0,
                                                   static_cast<unsigned>(kPrefixBits[0]), seq);
         }
     }
     if constexpr (Common1 != 0) {
-        if (mask == Common1 && (((Common1 >> I & 1u) == 0 || delta_fits<Table, I>(before, after)) && ...)) {
+        if (mask == Common1 && compact_fits<Table, Common1>(before, after, seq)) {
             return compact_record<Table, Common1>(before, after, kPrefixCommon1,
                                                   static_cast<unsigned>(kPrefixBits[1]), seq);
         }
