@@ -56,6 +56,7 @@
 
 #include <cstdint>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 namespace mgs::sync {
@@ -87,9 +88,11 @@ struct ViewEntry {
 ///
 ///   bit  0        10     13                                        13 + field widths     127
 ///        | local id | kind | field 0 | field 1 | ... | last field |          0            |
+/// Trivial (no member initialisers: write PackedEntry{} for a zero one), so that vectors of them
+/// are copied and grown with memmove and memset.
 struct PackedEntry {
-    std::uint64_t lo = 0;
-    std::uint64_t hi = 0;
+    std::uint64_t lo;
+    std::uint64_t hi;
     /// The local id (bits 0-9).
     [[nodiscard]] constexpr std::uint16_t local_id() const noexcept {
         return static_cast<std::uint16_t>(lo & ((std::uint64_t{1} << kLocalIdBits) - 1));
@@ -104,6 +107,7 @@ struct PackedEntry {
     }
     friend bool operator==(const PackedEntry&, const PackedEntry&) = default;
 };
+static_assert(std::is_trivial_v<PackedEntry> && sizeof(PackedEntry) == 16);
 
 /// Packs `e` (its fields within their widths, unused fields 0, as encode_delta requires; wider
 /// values are cut to their width). Thread-safe (pure).

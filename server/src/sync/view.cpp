@@ -4,6 +4,7 @@
 #include <bit>
 #include <cassert>
 #include <cmath>
+#include <cstring>
 #include <optional>
 
 namespace mgs::sync {
@@ -226,29 +227,39 @@ std::uint32_t Frame::find(std::uint32_t key) const noexcept {
 
 namespace {
 
-constexpr std::int16_t kNotSent = -1; // chosen: not in the snapshot
-constexpr std::int16_t kStale = -2;   // chosen: in it as last sent (the baseline's entry)
+// Per member, what the snapshot does with it (Work::state).
+constexpr std::uint32_t kFar = 1;       // waits for a later snapshot (overload shedding)
+constexpr std::uint32_t kKnown = 2;     // in the baseline (same local id and kind)
+constexpr std::uint32_t kSendFresh = 4; // in the snapshot with its state now
+constexpr std::uint32_t kSendStale = 8; // in the snapshot as last sent (the baseline's entry)
+
+/// What a snapshot works out for one member (48 bytes). No char-typed field: a store through a
+/// char type may alias anything, and the loops over members would reload every pointer after it.
+struct Work {
+    PackedEntry fresh;   // its state now, under its local id
+    DeltaRecord record;  // if known and changed: its section A record
+    std::uint32_t cost;  // bits to send its fresh state (0: unchanged)
+    std::uint32_t state; // kFar, kKnown, kSendFresh, kSendStale
+};
 
 /// What one snapshot needs while it is made, per thread (any number of clients share it, one
-/// after another): per member its fresh state, cost and record; the snapshot's entries; and
-/// tables by frame index and by local id that are reset after each use. Nothing here is
-/// allocated in steady state (vectors keep their capacity; member_at grows with the frame, 2
-/// bytes per entity).
+/// after another): per member its Work; the snapshot's entries; tables by frame index and by
+/// local id that are reset after each use. Nothing here is allocated in steady state (vectors keep their
+/// capacity; member_at grows with the frame, 2 bytes per entity).
 struct Scratch {
     std::vector<std::int16_t> member_at;     // frame index -> member (-1), for membership
-    std::vector<PackedEntry> fresh;          // per member: its state now, under its local id
-    std::vector<std::uint32_t> cost;         // per member: bits to send its fresh state (0: unchanged)
-    std::vector<DeltaRecord> record;         // per member in the baseline that changed: its record
-    std::vector<std::uint8_t> far;           // per member: kFar, kKnown
+    std::vector<Work> work;                  // per member
     std::vector<std::uint64_t> order;        // members competing for the budget, by priority
     std::vector<PackedEntry> current;        // the snapshot's entries by local id (last_entries)
+    std::size_t current_n = 0;               // (the first current_n; the vector only grows)
+    std::vector<std::uint16_t> added;        // indices in `current` of the new entries (section B)
     std::vector<ViewEntry> checked_baseline; // the validating encoder's input, when it is needed
     std::vector<ViewEntry> checked_current;
     std::array<std::int16_t, kMaxViewEntries> base_index{}; // local id -> baseline index (-1)
-    std::array<std::int16_t, kMaxViewEntries> chosen{};     // local id -> member, kStale, kNotSent
+    std::array<std::int16_t, kMaxViewEntries> member_of{};  // local id -> member (-1)
     Scratch() {
         base_index.fill(-1);
-        chosen.fill(kNotSent);
+        member_of.fill(-1);
     }
 };
 
@@ -263,12 +274,28 @@ std::uint64_t order_key(float priority, std::uint16_t local, std::size_t member)
            static_cast<std::uint64_t>(member);
 }
 
+/// The validating encoder on the unpacked views: what the trusted path would write cannot be
+/// written by it (a snapshot that does not fit the writer, a local id whose kind changed), so the
+/// reference encoder writes (and refuses) it exactly as it always did.
+bool encode_checked(std::span<const PackedEntry> baseline, std::span<const PackedEntry> current, Scratch& sc,
+                    BitWriter& out) {
+    sc.checked_baseline.clear();
+    for (const PackedEntry& p : baseline) {
+        sc.checked_baseline.push_back(unpack_entry(p));
+    }
+    sc.checked_current.clear();
+    for (const PackedEntry& p : current) {
+        sc.checked_current.push_back(unpack_entry(p));
+    }
+    return encode_delta(sc.checked_baseline, sc.checked_current, out);
+}
+
 } // namespace
 
 ClientView::ClientView(ViewConfig config) : config_(config), ring_(std::max<std::uint32_t>(1, config.ring)) {}
 
 std::span<const PackedEntry> ClientView::last_entries() noexcept {
-    return t_scratch.current;
+    return std::span<const PackedEntry>(t_scratch.current).first(t_scratch.current_n);
 }
 
 std::vector<ViewEntry> ClientView::sent(std::uint32_t id) const {
@@ -346,29 +373,6 @@ void ClientView::forget_before(std::uint32_t acked) {
     }
 }
 
-namespace {
-
-/// The validating encoder on the unpacked views: what the trusted path would write cannot be
-/// written by it (a snapshot that does not fit the writer, a local id whose kind changed), so the
-/// reference encoder writes (and refuses) it exactly as it always did.
-bool encode_checked(std::span<const PackedEntry> baseline, std::span<const PackedEntry> current, Scratch& sc,
-                    BitWriter& out) {
-    sc.checked_baseline.clear();
-    for (const PackedEntry& p : baseline) {
-        sc.checked_baseline.push_back(unpack_entry(p));
-    }
-    sc.checked_current.clear();
-    for (const PackedEntry& p : current) {
-        sc.checked_current.push_back(unpack_entry(p));
-    }
-    return encode_delta(sc.checked_baseline, sc.checked_current, out);
-}
-
-constexpr std::uint8_t kFar = 1;   // member flag: waits for a later snapshot (overload)
-constexpr std::uint8_t kKnown = 2; // member flag: in the baseline (same local id and kind)
-
-} // namespace
-
 std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_t acked, BitWriter& out,
                                    std::uint32_t& baseline_id, std::size_t budget_bytes,
                                    std::uint32_t own_key, const Shedding& shed) {
@@ -423,18 +427,20 @@ std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_
             members_[static_cast<std::size_t>(own_member)].seen = true;
         }
     }
+    bool full = false;
     frame.for_each_in(outer, [&](std::uint32_t i) {
+        // A member stays while inside the outer rectangle; anything else enters inside the
+        // rectangle (which the outer one contains).
         const Vec2 p = frame.position(i);
-        if (!inside(outer, p)) {
-            return;
-        }
         const int idx = sc.member_at[i];
         if (idx >= 0) {
-            members_[static_cast<std::size_t>(idx)].seen = true;
-        } else if (inside(rect, p)) {
+            Member& mem = members_[static_cast<std::size_t>(idx)];
+            mem.seen = mem.seen || inside(outer, p);
+        } else if (!full && inside(rect, p)) {
             const int local = alloc_local();
             if (local < 0) {
-                return; // 1024 entities in view: the rest wait for room
+                full = true; // 1024 entities in view: the rest wait for room (ids are freed only
+                return;      // by forget_before, so none comes free during this scan)
             }
             const std::uint32_t key = frame.key_at(i);
             key_of_[static_cast<std::size_t>(local)] = key;
@@ -442,182 +448,196 @@ std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_
             members_.push_back({key, static_cast<std::uint16_t>(local), true, 1e6f, i});
         }
     });
-    for (const Member& mem : members_) {
-        if (mem.frame_index != kNoKey) {
-            sc.member_at[mem.frame_index] = -1;
-        }
+    // Where each local id sits in the baseline (-1: absent), for O(1) lookups. Every local id of
+    // the baseline is still taken (ids are freed only once a snapshot without them is
+    // acknowledged, and such an acknowledgement forgets this baseline): the walk over taken ids
+    // below writes the baseline's records, so that is checked here.
+    const PackedEntry* const base = baseline.data();
+    const std::size_t base_n = baseline.size();
+    std::uint64_t untaken = 0;
+    for (std::size_t b = 0; b < base_n; ++b) {
+        const std::uint16_t l = base[b].local_id();
+        sc.base_index[l] = static_cast<std::int16_t>(b);
+        untaken |= ~taken_[l / 64] >> (l % 64) & 1u;
     }
-    int own_member = -1;
-    for (std::size_t i = 0; i < members_.size();) {
-        if (!members_[i].seen) {
-            key_of_[members_[i].local] = kNoKey;
-            freeing_.emplace_back(members_[i].local, id); // its id is taken until acknowledged gone
-            members_[i] = members_.back();
-            members_.pop_back();
-        } else {
-            own_member = members_[i].key == own_key && own_index != kNoKey ? static_cast<int>(i) : own_member;
-            ++i;
-        }
-    }
+    bool trusted = untaken == 0; // and no local id of another kind in the baseline (never)
 
-    // Where each local id sits in the baseline (-1: absent), for O(1) lookups.
-    for (std::size_t b = 0; b < baseline.size(); ++b) {
-        sc.base_index[baseline[b].local_id()] = static_cast<std::int16_t>(b);
-    }
-    // Priorities grow every snapshot by importance and nearness. Each member's fresh state is the
-    // frame's, packed, under its local id; against the baseline it is unchanged (one 16-byte
-    // compare), a record (delta_record: its exact bits, kept for writing) or a new entry.
+    // Members that left are dropped (their local id is freed once the client has acknowledged a
+    // snapshot without them). Priorities grow every snapshot by importance and nearness. Each
+    // member's fresh state is the frame's, packed, under its local id; against the baseline it is
+    // unchanged (one 16-byte compare), a record (delta_record: its exact bits, kept for writing)
+    // or a new entry.
     const std::int64_t budget =
         static_cast<std::int64_t>(budget_bytes == 0 ? config_.budget_bytes : budget_bytes) * 8;
     // Fixed costs: the new-entry count, and the record of every baseline entry as if it were
     // removed (4 bits); an entry still in view gives back 3 of them (its unchanged record is 1
     // bit, and a change costs its record minus that bit). After the selection below, `used` is
     // the exact size of the delta.
-    std::int64_t used = kNewCountBits + kRecordRemovedBits * static_cast<std::int64_t>(baseline.size());
+    std::int64_t fixed = kNewCountBits + kRecordRemovedBits * static_cast<std::int64_t>(base_n);
     std::int64_t wanted = 0; // what the members not waiting cost on top of that
+    std::size_t added = 0;   // section B entries if everything fits
     // Overload: on most snapshots the outer part of the view waits (far_refresh > 1).
     const bool far_waits = shed.far_refresh > 1 && id % static_cast<std::uint32_t>(shed.far_refresh) != 0;
-    const std::size_t n = members_.size();
-    sc.fresh.resize(n);
-    sc.cost.resize(n);
-    sc.record.resize(n);
-    sc.far.resize(n);
-    bool kind_changed = false; // a local id of another kind in the baseline (never, see view.hpp)
-    for (std::size_t k = 0; k < n; ++k) {
+    if (sc.work.size() < members_.size()) { // sized for the most members seen
+        sc.work.resize(members_.size());
+    }
+    Work* const work = sc.work.data();
+    std::int16_t* const member_at = sc.member_at.data();
+    std::int16_t* const member_of = sc.member_of.data();
+    const std::int16_t* const base_index = sc.base_index.data();
+    int own_member = -1;
+    for (std::size_t k = 0; k < members_.size();) {
         Member& mem = members_[k];
+        if (mem.frame_index != kNoKey) {
+            member_at[mem.frame_index] = -1;
+        }
+        if (!mem.seen) {
+            key_of_[mem.local] = kNoKey;
+            freeing_.emplace_back(mem.local, id); // its id is taken until acknowledged gone
+            mem = members_.back();
+            members_.pop_back();
+            continue; // the member moved here is next
+        }
+        Work& wk = work[k];
+        const bool own = mem.key == own_key && own_index != kNoKey;
         const Vec2 d = frame.position(mem.frame_index) - center;
         const float dist = std::sqrt(d.x * d.x + d.y * d.y);
         mem.priority += frame.importance(mem.frame_index) * kNearness / (kNearness + dist);
-        const bool far = far_waits && static_cast<int>(k) != own_member &&
-                         (std::abs(d.x) > 0.5f * hw || std::abs(d.y) > 0.5f * hh);
+        if (own) {
+            own_member = static_cast<int>(k);
+            mem.priority = 0.0f; // sent whatever the budget
+        }
+        const bool far = far_waits && !own && (std::abs(d.x) > 0.5f * hw || std::abs(d.y) > 0.5f * hh);
         const PackedEntry fresh = frame.packed(mem.frame_index).with_local_id(mem.local);
-        sc.fresh[k] = fresh;
-        const std::int16_t b = sc.base_index[mem.local];
+        wk.fresh = fresh;
+        member_of[mem.local] = static_cast<std::int16_t>(k);
+        const std::int16_t b = base_index[mem.local];
         std::uint32_t cost = 0;
-        std::uint8_t flags = far ? kFar : 0;
-        if (b >= 0 && baseline[static_cast<std::size_t>(b)].kind() == fresh.kind()) {
-            const PackedEntry& old = baseline[static_cast<std::size_t>(b)];
-            if (!(old == fresh)) {
-                sc.record[k] = delta_record(old, fresh);
-                cost = sc.record[k].bits - 1;
+        std::uint32_t state = far ? kFar : 0;
+        if (b >= 0 && base[b].kind() == fresh.kind()) {
+            if (!(base[b] == fresh)) {
+                wk.record = delta_record(base[b], fresh);
+                cost = wk.record.bits - 1;
             }
-            used -= kRecordRemovedBits - 1;
-            flags |= kKnown;
+            fixed -= kRecordRemovedBits - 1;
+            state |= kKnown;
         } else {
-            kind_changed = kind_changed || b >= 0;
+            trusted = trusted && b < 0;
             cost = new_entry_bits(fresh.kind());
         }
-        sc.cost[k] = cost;
-        sc.far[k] = flags;
+        // If everything fits (the usual case), every member not waiting is sent fresh; one that
+        // waits keeps its last sent state if the client has it (1 bit, already counted).
+        const bool send = cost == 0 || !far;
+        state |= send ? kSendFresh : (state & kKnown) != 0 ? kSendStale : 0;
+        added += send && (state & kKnown) == 0 ? 1 : 0;
+        wk.cost = cost;
+        wk.state = state;
         wanted += far ? 0 : cost;
+        ++k;
     }
-    wanted += used;
-
-    // Selection. A member sent fresh costs its record (counted in `used`); one left out keeps its
-    // last sent state if the client has it (1 bit, already counted) and is not in the snapshot
-    // otherwise. Chosen states go in a table by local id, read out in id order below.
-    std::size_t added = 0; // section B entries
-    const auto send_fresh = [&](std::size_t k) {
-        Member& mem = members_[k];
-        used += sc.cost[k];
-        sc.chosen[mem.local] = static_cast<std::int16_t>(k);
-        added += (sc.far[k] & kKnown) != 0 ? 0 : 1;
-        mem.priority = sc.cost[k] == 0 ? mem.priority : 0.0f;
-    };
-    const auto keep_last = [&](std::size_t k) {
-        if ((sc.far[k] & kKnown) != 0) {
-            sc.chosen[members_[k].local] = kStale;
-        }
-    };
-    // The own entity is sent fresh whatever the budget, before the others share what is left.
-    if (own_member >= 0) {
-        send_fresh(static_cast<std::size_t>(own_member));
-        members_[static_cast<std::size_t>(own_member)].priority = 0.0f;
-    }
-    if (wanted <= budget) {
-        // Everything fits (the usual case): no ordering needed.
-        for (std::size_t k = 0; k < n; ++k) {
-            if (static_cast<int>(k) == own_member) {
-                continue;
-            }
-            if (sc.cost[k] == 0 || (sc.far[k] & kFar) == 0) {
-                send_fresh(k);
-            } else {
-                keep_last(k);
-            }
-        }
-    } else {
-        // The members with something to send and not waiting compete: highest priority first
-        // (ties by local id), each sent if its cost still fits. The others do not touch the
-        // budget, so where they would stand in that order changes nothing.
+    const std::size_t n = members_.size();
+    Member* const mems = members_.data();
+    std::int64_t used = fixed + wanted;
+    if (used > budget) {
+        // It does not fit. The own entity is sent fresh whatever the budget; then the members
+        // with something to send and not waiting compete: highest priority first (ties by local
+        // id), each sent if its cost still fits, else it keeps its last sent state (or is not in
+        // the snapshot yet). The others do not touch the budget, so where they would stand in
+        // that order changes nothing.
+        used = fixed;
+        added = 0;
         sc.order.clear();
         for (std::size_t k = 0; k < n; ++k) {
-            if (static_cast<int>(k) == own_member) {
+            Work& wk = work[k];
+            if (static_cast<int>(k) == own_member || wk.cost == 0 || (wk.state & kFar) != 0) {
+                used += (wk.state & kSendFresh) != 0 ? wk.cost : 0;
+                added += (wk.state & kSendFresh) != 0 && (wk.state & kKnown) == 0 ? 1 : 0;
                 continue;
             }
-            if (sc.cost[k] == 0) {
-                send_fresh(k);
-            } else if ((sc.far[k] & kFar) != 0) {
-                keep_last(k);
-            } else {
-                sc.order.push_back(order_key(members_[k].priority, members_[k].local, k));
-            }
+            wk.state = (wk.state & kKnown) != 0 ? kKnown | kSendStale : 0;
+            sc.order.push_back(order_key(mems[k].priority, mems[k].local, k));
         }
         std::sort(sc.order.begin(), sc.order.end());
         for (const std::uint64_t key : sc.order) {
-            const auto k = static_cast<std::size_t>(key & 0xFFFFu);
-            if (used + sc.cost[k] <= budget) {
-                send_fresh(k);
-            } else {
-                keep_last(k);
+            Work& wk = work[key & 0xFFFFu];
+            if (used + wk.cost <= budget) {
+                used += wk.cost;
+                added += (wk.state & kKnown) == 0 ? 1 : 0;
+                wk.state = (wk.state & kKnown) | kSendFresh;
             }
         }
     }
 
-    // Writing: `used` is the exact size. Section A follows the baseline; section B and the
-    // snapshot's entries come from the chosen states in local-id order.
-    sc.current.clear();
-    const bool trusted = !kind_changed && out.fits(static_cast<std::size_t>(used));
+    // Writing: `used` is the exact size. One walk over the taken local ids, in order, meets every
+    // baseline entry (its section A record is written: removed, unchanged, or the member's record)
+    // and every member (the snapshot's entries, fresh or as last sent; the new ones are section
+    // B, after the count), and resets the tables by local id.
+    if (sc.current.size() < n) { // sized for the most members seen; current_n are used
+        sc.current.resize(n);
+        sc.added.resize(n);
+    }
+    PackedEntry* const current = sc.current.data();
+    std::uint16_t* const fresh_at = sc.added.data();
+    std::size_t entries = 0;
+    std::size_t news = 0;
+    trusted = trusted && out.fits(static_cast<std::size_t>(used));
     std::optional<BitAppender> a;
     if (trusted) {
         a.emplace(out, static_cast<std::size_t>(used));
-        for (const PackedEntry& b : baseline) {
-            const std::int16_t c = sc.chosen[b.local_id()];
-            if (c == kNotSent) {
-                a->put(kRecordRemoved, kRecordRemovedBits);
-            } else if (c == kStale || sc.cost[static_cast<std::size_t>(c)] == 0) {
-                a->put(0, 1);
-            } else {
-                put_record(*a, sc.record[static_cast<std::size_t>(c)]);
-            }
-        }
-        a->put(added, kNewCountBits);
     }
     for (std::size_t w = 0; w < taken_.size(); ++w) {
         for (std::uint64_t bits = taken_[w]; bits != 0; bits &= bits - 1) {
             const std::size_t l = w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
-            const std::int16_t c = sc.chosen[l];
-            if (c == kNotSent) {
+            const std::int16_t c = member_of[l];
+            const std::int16_t b = base_index[l];
+            const Work* const wk = c >= 0 ? &work[c] : nullptr;
+            const bool fresh = wk != nullptr && (wk->state & kSendFresh) != 0;
+            if (b >= 0) {
+                sc.base_index[l] = -1;
+                if (trusted) {
+                    if (wk == nullptr) {
+                        a->put(kRecordRemoved, kRecordRemovedBits);
+                    } else if (fresh && wk->cost != 0) {
+                        put_record(*a, wk->record);
+                    } else {
+                        a->put(0, 1); // unchanged, or kept as last sent
+                    }
+                }
+            }
+            if (wk == nullptr) {
                 continue;
             }
-            sc.chosen[l] = kNotSent;
-            const std::int16_t b = sc.base_index[l];
-            const PackedEntry& e =
-                c == kStale ? baseline[static_cast<std::size_t>(b)] : sc.fresh[static_cast<std::size_t>(c)];
-            sc.current.push_back(e);
-            if (trusted && b < 0) {
-                put_new_entry(*a, e);
+            member_of[l] = -1;
+            if (fresh) {
+                if ((wk->state & kKnown) == 0) {
+                    fresh_at[news++] = static_cast<std::uint16_t>(entries);
+                }
+                current[entries++] = wk->fresh;
+                if (wk->cost != 0) {
+                    mems[c].priority = 0.0f;
+                }
+            } else if ((wk->state & kSendStale) != 0) {
+                current[entries++] = base[b];
             }
         }
     }
+    if (untaken != 0) {
+        for (std::size_t b = 0; b < base_n; ++b) {
+            sc.base_index[base[b].local_id()] = -1;
+        }
+    }
+    sc.current_n = entries;
+    const std::span<const PackedEntry> snapshot_entries(current, entries);
     bool ok = true;
     if (trusted) {
+        assert(news == added);
+        a->put(added, kNewCountBits);
+        for (std::size_t k = 0; k < news; ++k) {
+            put_new_entry(*a, current[fresh_at[k]]);
+        }
         a->finish();
     } else {
-        ok = encode_checked(baseline, sc.current, sc, out);
-    }
-    for (const PackedEntry& e : baseline) {
-        sc.base_index[e.local_id()] = -1;
+        ok = encode_checked(baseline, snapshot_entries, sc, out);
     }
     Sent& slot = ring_[id % ring_.size()]; // may be the baseline's: it is not read any more
     if (!ok) {
@@ -633,7 +653,7 @@ std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_
         spare_.pop_back();
     }
     slot.id = id;
-    slot.entries.assign(sc.current.begin(), sc.current.end());
+    slot.entries.assign(snapshot_entries.begin(), snapshot_entries.end());
     return id;
 }
 
