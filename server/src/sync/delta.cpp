@@ -666,6 +666,78 @@ constexpr std::array<std::uint32_t, 8> kNewEntryBits{packed_bits<kPlayerFields>(
                                                      0,
                                                      0};
 
+// A player that moved or turned and nothing else: by far the most frequent record. x, y and aim
+// (the fields of both player common masks) sit in the low word of a PackedEntry, and every record
+// over them fits in 64 bits, so it is made with 64-bit arithmetic, straight-line.
+constexpr auto kPlayerPlaces = packed_offsets<kPlayerFields>();
+constexpr unsigned kMoveX = kPlayerPlaces[kPlayerX];
+constexpr unsigned kMoveY = kPlayerPlaces[kPlayerY];
+constexpr unsigned kMoveAim = kPlayerPlaces[kPlayerAim];
+constexpr FieldSpec kSpecX = kPlayerFields[kPlayerX];
+constexpr FieldSpec kSpecY = kPlayerFields[kPlayerY];
+constexpr FieldSpec kSpecAim = kPlayerFields[kPlayerAim];
+constexpr std::uint64_t kPlayerLowFields = ~std::uint64_t{0} << kPackedHeaderBits; // player fields in lo
+constexpr std::uint64_t kMoveFields = ((std::uint64_t{1} << kSpecX.bits) - 1) << kMoveX |
+                                      ((std::uint64_t{1} << kSpecY.bits) - 1) << kMoveY |
+                                      ((std::uint64_t{1} << kSpecAim.bits) - 1) << kMoveAim;
+static_assert(kPlayerX == 0 && kPlayerY == 1 && kPlayerAim == 2 && kMoveAim + kSpecAim.bits <= 64);
+static_assert(kSpecX.delta_bits > 0 && kSpecY.delta_bits > 0 && kSpecAim.delta_bits > 0);
+static_assert(kCommonMasks[0][0] == 0b011 && kCommonMasks[0][1] == 0b111);
+static_assert(4 + kPlayerFieldCount + 3 + kSpecX.bits + kSpecY.bits + kSpecAim.bits <= 64);
+static_assert(kPackedHeaderBits + kSpecX.bits + kSpecY.bits + kSpecAim.bits +
+                      kPlayerFields[kPlayerHealth].bits ==
+                  64,
+              "kPlayerLowFields: the player fields in lo end exactly at bit 63");
+
+[[nodiscard]] DeltaRecord player_moved(std::uint64_t before, std::uint64_t after) noexcept {
+    const auto value = [](std::uint64_t v, unsigned at, const FieldSpec& f) {
+        return static_cast<std::uint32_t>(v >> at) & width_mask(f.bits);
+    };
+    const std::uint32_t x = value(after, kMoveX, kSpecX);
+    const std::uint32_t y = value(after, kMoveY, kSpecY);
+    const std::uint32_t aim = value(after, kMoveAim, kSpecAim);
+    const std::uint32_t dx = x - value(before, kMoveX, kSpecX); // two's complement, as write_record
+    const std::uint32_t dy = y - value(before, kMoveY, kSpecY);
+    const std::uint32_t da = aim - value(before, kMoveAim, kSpecAim);
+    const auto fits = [](std::uint32_t d, const FieldSpec& f) { // -2^(n-1) <= d < 2^(n-1)
+        return d + (1u << (f.delta_bits - 1)) < (1u << f.delta_bits);
+    };
+    const bool fx = fits(dx, kSpecX);
+    const bool fy = fits(dy, kSpecY);
+    const bool fa = fits(da, kSpecAim);
+    const std::uint32_t mask = (dx != 0 ? 1u : 0u) | (dy != 0 ? 2u : 0u) | (da != 0 ? 4u : 0u);
+    if (mask == 0) {
+        return {0, 0, 1}; // only the local ids differ
+    }
+    const std::uint64_t rx = dx & width_mask(kSpecX.delta_bits);
+    const std::uint64_t ry = dy & width_mask(kSpecY.delta_bits);
+    const std::uint64_t ra = da & width_mask(kSpecAim.delta_bits);
+    if (mask == 0b011 && fx && fy) { // 1 0, x, y
+        return {kPrefixCommon0 | rx << 2 | ry << (2 + kSpecX.delta_bits), 0,
+                2u + kSpecX.delta_bits + kSpecY.delta_bits};
+    }
+    if (mask == 0b111 && fx && fy && fa) { // 1 1 0, x, y, aim
+        return {kPrefixCommon1 | rx << 3 | ry << (3 + kSpecX.delta_bits) |
+                    ra << (3 + kSpecX.delta_bits + kSpecY.delta_bits),
+                0, 3u + kSpecX.delta_bits + kSpecY.delta_bits + kSpecAim.delta_bits};
+    }
+    // 1 1 1 0, mask u(9), then each changed field with its flag bit.
+    std::uint64_t r = kPrefixExplicit | std::uint64_t{mask} << 4;
+    unsigned n = 4 + kPlayerFieldCount;
+    const auto field = [&](bool changed, bool fit, std::uint64_t delta, std::uint32_t now,
+                           const FieldSpec& f) {
+        if (!changed) {
+            return;
+        }
+        r |= (fit ? 1u | delta << 1 : std::uint64_t{now} << 1) << n;
+        n += 1u + (fit ? f.delta_bits : f.bits);
+    };
+    field(dx != 0, fx, rx, x, kSpecX);
+    field(dy != 0, fy, ry, y, kSpecY);
+    field(da != 0, fa, ra, aim, kSpecAim);
+    return {r, 0, n};
+}
+
 } // namespace
 
 std::uint32_t packed_field(const PackedEntry& p, std::size_t field) noexcept {
@@ -681,7 +753,12 @@ std::uint32_t new_entry_bits(EntityKind kind) noexcept {
     return kNewEntryBits[static_cast<std::size_t>(kind) & 7u];
 }
 
-DeltaRecord delta_record(const PackedEntry& before, const PackedEntry& after) noexcept {
+namespace {
+
+/// Every record but a player's movement, out of line so that the common case does not pay for
+/// its registers and stack.
+[[gnu::noinline]] DeltaRecord delta_record_general(const PackedEntry& before,
+                                                   const PackedEntry& after) noexcept {
     const Bits128 b = to_bits(before);
     const Bits128 a = to_bits(after);
     switch (after.kind()) {
@@ -699,6 +776,16 @@ DeltaRecord delta_record(const PackedEntry& before, const PackedEntry& after) no
         break;
     }
     return {}; // not an entry pack_entry makes (the caller vouched for its input)
+}
+
+} // namespace
+
+DeltaRecord delta_record(const PackedEntry& before, const PackedEntry& after) noexcept {
+    if (after.kind() == EntityKind::Player && before.hi == after.hi &&
+        ((before.lo ^ after.lo) & kPlayerLowFields & ~kMoveFields) == 0) {
+        return player_moved(before.lo, after.lo);
+    }
+    return delta_record_general(before, after);
 }
 
 bool encode_delta_packed(std::span<const PackedEntry> baseline, std::span<const PackedEntry> current,

@@ -255,6 +255,7 @@ struct Scratch {
     std::vector<std::uint16_t> added;        // indices in `current` of the new entries (section B)
     std::vector<ViewEntry> checked_baseline; // the validating encoder's input, when it is needed
     std::vector<ViewEntry> checked_current;
+    std::array<std::uint32_t, kMaxViewEntries> enter{};     // frame indices entering the view
     std::array<std::int16_t, kMaxViewEntries> base_index{}; // local id -> baseline index (-1)
     std::array<std::int16_t, kMaxViewEntries> member_of{};  // local id -> member (-1)
     Scratch() {
@@ -401,10 +402,15 @@ std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_
     if (sc.member_at.size() < frame.size()) {
         sc.member_at.resize(frame.size(), -1);
     }
+    // Keys are unique in a frame, so the index a member had in the last frame is still its own
+    // when the key there is its key (always for pickups and walls, usually for players).
+    const auto frame_n = static_cast<std::uint32_t>(frame.size());
     for (std::size_t k = 0; k < members_.size(); ++k) {
         Member& mem = members_[k];
         mem.seen = false;
-        mem.frame_index = frame.find(mem.key);
+        if (mem.frame_index >= frame_n || frame.key_at(mem.frame_index) != mem.key) {
+            mem.frame_index = frame.find(mem.key);
+        }
         if (mem.frame_index != kNoKey) {
             sc.member_at[mem.frame_index] = static_cast<std::int16_t>(k);
         }
@@ -427,27 +433,48 @@ std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_
             members_[static_cast<std::size_t>(own_member)].seen = true;
         }
     }
-    bool full = false;
-    frame.for_each_in(outer, [&](std::uint32_t i) {
-        // A member stays while inside the outer rectangle; anything else enters inside the
-        // rectangle (which the outer one contains).
-        const Vec2 p = frame.position(i);
-        const int idx = sc.member_at[i];
-        if (idx >= 0) {
-            Member& mem = members_[static_cast<std::size_t>(idx)];
-            mem.seen = mem.seen || inside(outer, p);
-        } else if (!full && inside(rect, p)) {
-            const int local = alloc_local();
-            if (local < 0) {
-                full = true; // 1024 entities in view: the rest wait for room (ids are freed only
-                return;      // by forget_before, so none comes free during this scan)
+    // The scan only looks: a member stays while inside the outer rectangle; anything else enters
+    // inside the rectangle (which the outer one contains), in scan order, while local ids are
+    // free (1024 entities in view: the rest wait for room; ids are freed only by forget_before,
+    // so none comes free during the scan). No call that the compiler cannot see through, so the
+    // grid's and frame's arrays stay in registers.
+    std::size_t room = kMaxViewEntries;
+    for (const std::uint64_t word : taken_) {
+        room -= static_cast<std::size_t>(std::popcount(word));
+    }
+    std::size_t entering = 0;
+    {
+        const std::int16_t* const member_at = sc.member_at.data();
+        Member* const mems = members_.data();
+        std::uint32_t* const enter = sc.enter.data();
+        frame.for_each_in(outer, [&](std::uint32_t i) {
+            const Vec2 p = frame.position(i);
+            const int idx = member_at[i];
+            if (idx >= 0) {
+                Member& mem = mems[idx];
+                mem.seen = mem.seen || inside(outer, p);
+            } else if (entering < room && inside(rect, p)) {
+                enter[entering++] = i;
             }
-            const std::uint32_t key = frame.key_at(i);
-            key_of_[static_cast<std::size_t>(local)] = key;
-            sc.member_at[i] = static_cast<std::int16_t>(members_.size());
-            members_.push_back({key, static_cast<std::uint16_t>(local), true, 1e6f, i});
+        });
+    }
+    // The entering ones get the lowest free local ids, in scan order (each the lowest left).
+    std::size_t word = 0;
+    for (std::size_t e = 0; e < entering; ++e) {
+        while (taken_[word] == ~std::uint64_t{0}) {
+            ++word;
         }
-    });
+        const auto bit = static_cast<std::size_t>(std::countr_one(taken_[word]));
+        taken_[word] |= std::uint64_t{1} << bit;
+        const auto local = static_cast<std::uint16_t>(word * 64 + bit);
+        if (key_of_.size() <= local) {
+            key_of_.resize(local + std::size_t{1}, kNoKey);
+        }
+        const std::uint32_t i = sc.enter[e];
+        const std::uint32_t key = frame.key_at(i);
+        key_of_[local] = key;
+        members_.push_back({key, local, true, 1e6f, i});
+    }
     // Where each local id sits in the baseline (-1: absent), for O(1) lookups. Every local id of
     // the baseline is still taken (ids are freed only once a snapshot without them is
     // acknowledged, and such an acknowledgement forgets this baseline): the walk over taken ids
