@@ -232,6 +232,8 @@ constexpr std::uint32_t kFar = 1;       // waits for a later snapshot (overload 
 constexpr std::uint32_t kKnown = 2;     // in the baseline (same local id and kind)
 constexpr std::uint32_t kSendFresh = 4; // in the snapshot with its state now
 constexpr std::uint32_t kSendStale = 8; // in the snapshot as last sent (the baseline's entry)
+constexpr std::uint32_t kCompetes = 16; // changed, not waiting, not the own entity: if everything
+                                        // does not fit, sent by priority while there is room
 
 /// What a snapshot works out for one member (48 bytes). No char-typed field: a store through a
 /// char type may alias anything, and the loops over members would reload every pointer after it.
@@ -239,7 +241,7 @@ struct Work {
     PackedEntry fresh;   // its state now, under its local id
     DeltaRecord record;  // if known and changed: its section A record
     std::uint32_t cost;  // bits to send its fresh state (0: unchanged)
-    std::uint32_t state; // kFar, kKnown, kSendFresh, kSendStale
+    std::uint32_t state; // kFar, kKnown, kSendFresh, kSendStale, kCompetes
 };
 
 /// What one snapshot needs while it is made, per thread (any number of clients share it, one
@@ -512,7 +514,6 @@ std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_
     std::int16_t* const member_at = sc.member_at.data();
     std::int16_t* const member_of = sc.member_of.data();
     const std::int16_t* const base_index = sc.base_index.data();
-    int own_member = -1;
     for (std::size_t k = 0; k < members_.size();) {
         Member& mem = members_[k];
         if (mem.frame_index != kNoKey) {
@@ -531,7 +532,6 @@ std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_
         const float dist = std::sqrt(d.x * d.x + d.y * d.y);
         mem.priority += frame.importance(mem.frame_index) * kNearness / (kNearness + dist);
         if (own) {
-            own_member = static_cast<int>(k);
             mem.priority = 0.0f; // sent whatever the budget
         }
         const bool far = far_waits && !own && (std::abs(d.x) > 0.5f * hw || std::abs(d.y) > 0.5f * hh);
@@ -558,39 +558,46 @@ std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_
         state |= send ? kSendFresh : (state & kKnown) != 0 ? kSendStale : 0;
         added += send && (state & kKnown) == 0 ? 1 : 0;
         wk.cost = cost;
-        wk.state = state;
         wanted += far ? 0 : cost;
+        state |= cost != 0 && !far && !own ? kCompetes : 0;
+        wk.state = state;
         ++k;
     }
     const std::size_t n = members_.size();
     Member* const mems = members_.data();
     std::int64_t used = fixed + wanted;
     if (used > budget) {
-        // It does not fit. The own entity is sent fresh whatever the budget; then the members
-        // with something to send and not waiting compete: highest priority first (ties by local
-        // id), each sent if its cost still fits, else it keeps its last sent state (or is not in
-        // the snapshot yet). The others do not touch the budget, so where they would stand in
-        // that order changes nothing.
+        // It does not fit. The own entity is sent fresh whatever the budget, and so is what has
+        // not changed; then the members with something to send and not waiting compete: highest
+        // priority first (ties by local id), each sent if its cost still fits, else it keeps its
+        // last sent state (or is not in the snapshot yet). The others do not touch the budget, so
+        // where they would stand in that order changes nothing.
         used = fixed;
         added = 0;
-        sc.order.clear();
-        for (std::size_t k = 0; k < n; ++k) {
-            Work& wk = work[k];
-            if (static_cast<int>(k) == own_member || wk.cost == 0 || (wk.state & kFar) != 0) {
-                used += (wk.state & kSendFresh) != 0 ? wk.cost : 0;
-                added += (wk.state & kSendFresh) != 0 && (wk.state & kKnown) == 0 ? 1 : 0;
-                continue;
-            }
-            wk.state = (wk.state & kKnown) != 0 ? kKnown | kSendStale : 0;
-            sc.order.push_back(order_key(mems[k].priority, mems[k].local, k));
+        if (sc.order.size() < n) { // sized for the most members seen
+            sc.order.resize(n);
         }
-        std::sort(sc.order.begin(), sc.order.end());
-        for (const std::uint64_t key : sc.order) {
-            Work& wk = work[key & 0xFFFFu];
-            if (used + wk.cost <= budget) {
+        std::uint64_t* const order = sc.order.data();
+        std::size_t competing = 0;
+        for (std::size_t k = 0; k < n; ++k) {
+            const Work& wk = work[k];
+            if ((wk.state & kCompetes) != 0) {
+                order[competing++] = order_key(mems[k].priority, mems[k].local, k);
+            } else if ((wk.state & kSendFresh) != 0) { // the own entity, or unchanged (cost 0)
                 used += wk.cost;
                 added += (wk.state & kKnown) == 0 ? 1 : 0;
+            }
+        }
+        std::sort(order, order + competing);
+        for (std::size_t o = 0; o < competing; ++o) {
+            Work& wk = work[order[o] & 0xFFFFu];
+            const bool known = (wk.state & kKnown) != 0;
+            if (used + wk.cost <= budget) {
+                used += wk.cost;
+                added += known ? 0 : 1;
                 wk.state = (wk.state & kKnown) | kSendFresh;
+            } else {
+                wk.state = known ? kKnown | kSendStale : 0;
             }
         }
     }
