@@ -96,9 +96,8 @@ private:
 /// Not thread-safe; one at a time per writer, and the writer must not be used until finish().
 class BitAppender {
 public:
-    /// Starts at w.bits(). Precondition: w.fits(reserved_bits) (the appender never stores past
-    /// the reserved bits, so a caller that reserved too few would corrupt nothing outside the
-    /// writer's span, but asserts).
+    /// Starts at w.bits(). Preconditions (asserted in debug builds): w.fits(reserved_bits), and
+    /// the values put add up to at most reserved_bits (then nothing is stored past them).
     BitAppender(BitWriter& w, std::size_t reserved_bits) noexcept
         : w_(w), p_(w.buf_.data() + (w.bits_ >> 3)), used_(static_cast<unsigned>(w.bits_ & 7)),
           start_bits_(w.bits_ - used_), reserved_(reserved_bits) {

@@ -657,14 +657,12 @@ template <const auto& Table> constexpr std::array<FieldPlace, kMaxFields> places
 constexpr std::array<std::array<FieldPlace, kMaxFields>, static_cast<std::size_t>(EntityKind::Count)> kPlaces{
     places_of<kPlayerFields>(), places_of<kProjectileFields>(), places_of<kPickupFields>(),
     places_of<kWallFields>(), places_of<kFlagFields>()};
-constexpr std::array<std::uint32_t, 8> kNewEntryBits{packed_bits<kPlayerFields>(),
-                                                     packed_bits<kProjectileFields>(),
-                                                     packed_bits<kPickupFields>(),
-                                                     packed_bits<kWallFields>(),
-                                                     packed_bits<kFlagFields>(),
-                                                     0,
-                                                     0,
-                                                     0};
+static_assert(new_entry_bits(EntityKind::Player) == packed_bits<kPlayerFields>() &&
+                  new_entry_bits(EntityKind::Projectile) == packed_bits<kProjectileFields>() &&
+                  new_entry_bits(EntityKind::Pickup) == packed_bits<kPickupFields>() &&
+                  new_entry_bits(EntityKind::Wall) == packed_bits<kWallFields>() &&
+                  new_entry_bits(EntityKind::Flag) == packed_bits<kFlagFields>(),
+              "a section B entry is the low new_entry_bits() of its PackedEntry");
 
 // A player that moved or turned and nothing else: by far the most frequent record. x, y and aim
 // (the fields of both player common masks) sit in the low word of a PackedEntry, and every record
@@ -747,10 +745,6 @@ std::uint32_t packed_field(const PackedEntry& p, std::size_t field) noexcept {
     }
     const FieldPlace place = kPlaces[kind][field];
     return static_cast<std::uint32_t>(to_bits(p) >> place.offset) & width_mask(place.bits);
-}
-
-std::uint32_t new_entry_bits(EntityKind kind) noexcept {
-    return kNewEntryBits[static_cast<std::size_t>(kind) & 7u];
 }
 
 namespace {

@@ -46,6 +46,13 @@
 //     wall        index 16/0  health 9/6                                       (2 fields)
 //     flag        x 18/8  y 18/8  team 1/0  state 2/0                          (4 fields)
 //
+// Two encoders write this format: encode_delta, the reference, validates its input (sorted
+// unique ids, encodable entities, kinds that match) and is what tests, tools and fuzzers use;
+// the trusted path (delta_record, put_record, put_new_entry through a BitAppender, or
+// encode_delta_packed) takes packed entries it does not check and writes the same bits at a
+// fraction of the cost: it is what ClientView::snapshot uses. The tests hold the two to the same
+// bits on random, extreme and real views.
+//
 // The decoded view is the kept and changed baseline entries plus the new ones, sorted by local
 // id. Costs: unchanged entity 1 bit; removed 4; player moving in x and y by less than 128/8 wu
 // 2+8+8 = 18, and turning a little too 3+8+8+5 = 24; a full snapshot 11 bits + per entity 13 +
@@ -54,6 +61,7 @@
 #include "sync/bitstream.hpp"
 #include "sync/entity.hpp"
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <type_traits>
@@ -66,8 +74,8 @@ inline constexpr std::size_t kMaxViewEntries = std::size_t{1} << kLocalIdBits;
 inline constexpr int kKindBits = 3;
 
 /// Exact bits of the section A record of an entry that changed from `before` to `after` (same
-/// kind; 1 if equal), and of a section B record for a new entity. Used by the views to fill
-/// their byte budget exactly.
+/// kind; 1 if equal), and of a section B record for a new entity. (The views work on packed
+/// entries: delta_record and new_entry_bits give them the same numbers.)
 [[nodiscard]] std::uint32_t delta_cost(const QEntity& before, const QEntity& after) noexcept;
 [[nodiscard]] std::uint32_t new_entry_cost(const QEntity& e) noexcept;
 
@@ -121,8 +129,29 @@ static_assert(std::is_trivial_v<PackedEntry> && sizeof(PackedEntry) == 16);
 /// field within its width, unused fields 0 (then pack_entry loses nothing). Thread-safe (pure).
 [[nodiscard]] bool encodable(const QEntity& e) noexcept;
 
-/// Bits of a section B entry of `kind` (new_entry_cost of any entity of that kind).
-[[nodiscard]] std::uint32_t new_entry_bits(EntityKind kind) noexcept;
+namespace detail {
+template <const auto& Table> constexpr std::uint32_t new_entry_bits_of() noexcept {
+    std::uint32_t bits = kLocalIdBits + kKindBits;
+    for (const FieldSpec& f : Table) {
+        bits += f.bits;
+    }
+    return bits;
+}
+inline constexpr std::array<std::uint32_t, 8> kNewEntryBits{new_entry_bits_of<kPlayerFields>(),
+                                                            new_entry_bits_of<kProjectileFields>(),
+                                                            new_entry_bits_of<kPickupFields>(),
+                                                            new_entry_bits_of<kWallFields>(),
+                                                            new_entry_bits_of<kFlagFields>(),
+                                                            0,
+                                                            0,
+                                                            0};
+} // namespace detail
+
+/// Bits of a section B entry of `kind` (new_entry_cost of any entity of that kind; 0 for a kind
+/// that does not exist).
+[[nodiscard]] constexpr std::uint32_t new_entry_bits(EntityKind kind) noexcept {
+    return detail::kNewEntryBits[static_cast<std::size_t>(kind) & 7u];
+}
 
 /// A section A record as it goes on the wire: `bits` bits, the first one bit 0 of lo, bits 64 and
 /// up in hi (bits above `bits` are 0). At most 102 bits (an explicit record of a player).

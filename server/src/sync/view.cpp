@@ -4,7 +4,6 @@
 #include <bit>
 #include <cassert>
 #include <cmath>
-#include <cstring>
 #include <optional>
 
 namespace mgs::sync {
@@ -246,15 +245,15 @@ struct Work {
 
 /// What one snapshot needs while it is made, per thread (any number of clients share it, one
 /// after another): per member its Work; the snapshot's entries; tables by frame index and by
-/// local id that are reset after each use. Nothing here is allocated in steady state (vectors keep their
-/// capacity; member_at grows with the frame, 2 bytes per entity).
+/// local id that are reset after each use. Nothing here is allocated in steady state (vectors
+/// only grow: to the most members seen, and member_at to the largest frame, 2 bytes an entity).
 struct Scratch {
     std::vector<std::int16_t> member_at;     // frame index -> member (-1), for membership
     std::vector<Work> work;                  // per member
     std::vector<std::uint64_t> order;        // members competing for the budget, by priority
     std::vector<PackedEntry> current;        // the snapshot's entries by local id (last_entries)
     std::size_t current_n = 0;               // (the first current_n; the vector only grows)
-    std::vector<std::uint16_t> added;        // indices in `current` of the new entries (section B)
+    std::vector<std::uint16_t> added;        // where the new entries are in `current` (section B)
     std::vector<ViewEntry> checked_baseline; // the validating encoder's input, when it is needed
     std::vector<ViewEntry> checked_current;
     std::array<std::uint32_t, kMaxViewEntries> enter{};     // frame indices entering the view
@@ -615,6 +614,7 @@ std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_
     std::size_t entries = 0;
     std::size_t news = 0;
     trusted = trusted && out.fits(static_cast<std::size_t>(used));
+    [[maybe_unused]] const std::size_t start_bits = out.bits();
     std::optional<BitAppender> a;
     if (trusted) {
         a.emplace(out, static_cast<std::size_t>(used));
@@ -670,6 +670,7 @@ std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_
             put_new_entry(*a, current[fresh_at[k]]);
         }
         a->finish();
+        assert(out.bits() - start_bits == static_cast<std::size_t>(used));
     } else {
         ok = encode_checked(baseline, snapshot_entries, sc, out);
     }
