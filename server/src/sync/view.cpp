@@ -587,16 +587,37 @@ std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_
                 added += (wk.state & kKnown) == 0 ? 1 : 0;
             }
         }
-        std::sort(order, order + competing);
-        for (std::size_t o = 0; o < competing; ++o) {
-            Work& wk = work[order[o] & 0xFFFFu];
-            const bool known = (wk.state & kKnown) != 0;
-            if (used + wk.cost <= budget) {
-                used += wk.cost;
-                added += known ? 0 : 1;
-                wk.state = (wk.state & kKnown) | kSendFresh;
-            } else {
-                wk.state = known ? kKnown | kSendStale : 0;
+        // Usually room runs out well before the end: the better half is put in order first, and
+        // the rest only if the cheapest of it could still fit (else all of it waits, as the
+        // greedy would decide one by one).
+        std::size_t from = 0;
+        while (from < competing) {
+            std::size_t to = competing;
+            if (competing - from > 32) {
+                to = from + (competing - from) / 2;
+                std::nth_element(order + from, order + to, order + competing);
+            }
+            std::sort(order + from, order + to);
+            for (; from < to; ++from) {
+                Work& wk = work[order[from] & 0xFFFFu];
+                const bool known = (wk.state & kKnown) != 0;
+                if (used + wk.cost <= budget) {
+                    used += wk.cost;
+                    added += known ? 0 : 1;
+                    wk.state = (wk.state & kKnown) | kSendFresh;
+                } else {
+                    wk.state = known ? kKnown | kSendStale : 0;
+                }
+            }
+            std::uint32_t cheapest = UINT32_MAX;
+            for (std::size_t o = from; o < competing; ++o) {
+                cheapest = std::min(cheapest, work[order[o] & 0xFFFFu].cost);
+            }
+            if (used + cheapest > budget) {
+                for (; from < competing; ++from) {
+                    Work& wk = work[order[from] & 0xFFFFu];
+                    wk.state = (wk.state & kKnown) != 0 ? kKnown | kSendStale : 0;
+                }
             }
         }
     }
