@@ -435,15 +435,16 @@ std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_
         }
     }
     // The scan only looks: a member stays while inside the outer rectangle; anything else enters
-    // inside the rectangle (which the outer one contains), in scan order, while local ids are
-    // free (1024 entities in view: the rest wait for room; ids are freed only by forget_before,
-    // so none comes free during the scan). No call that the compiler cannot see through, so the
-    // grid's and frame's arrays stay in registers.
+    // inside both rectangles (the inner one; the outer one if a negative hysteresis made it the
+    // smaller; none if NaN), in scan order, while local ids are free (1024 entities in view: the
+    // rest wait for room; ids are freed only by forget_before, never during the scan). No call
+    // the compiler cannot see through, so the grid's and frame's arrays stay in registers.
     std::size_t room = kMaxViewEntries;
     for (const std::uint64_t word : taken_) {
         room -= static_cast<std::size_t>(std::popcount(word));
     }
     std::size_t entering = 0;
+    const Aabb& enter_area = m >= 0.0f ? rect : outer;
     {
         const std::int16_t* const member_at = sc.member_at.data();
         Member* const mems = members_.data();
@@ -454,7 +455,7 @@ std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_
             if (idx >= 0) {
                 Member& mem = mems[idx];
                 mem.seen = mem.seen || inside(outer, p);
-            } else if (entering < room && inside(rect, p)) {
+            } else if (entering < room && inside(enter_area, p)) {
                 enter[entering++] = i;
             }
         });
