@@ -4,6 +4,7 @@
 #include <bit>
 #include <cassert>
 #include <cmath>
+#include <numeric>
 #include <optional>
 
 namespace mgs::sync {
@@ -439,10 +440,11 @@ std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_
     // smaller; none if NaN), in scan order, while local ids are free (1024 entities in view: the
     // rest wait for room; ids are freed only by forget_before, never during the scan). No call
     // the compiler cannot see through, so the grid's and frame's arrays stay in registers.
-    std::size_t room = kMaxViewEntries;
-    for (const std::uint64_t word : taken_) {
-        room -= static_cast<std::size_t>(std::popcount(word));
-    }
+    // A taken local id is a member's or waits to be freed (freeing_), so this is the free ones.
+    const std::size_t room = kMaxViewEntries - members_.size() - freeing_.size();
+    assert(room == static_cast<std::size_t>(std::accumulate(
+                       taken_.begin(), taken_.end(), std::ptrdiff_t{kMaxViewEntries},
+                       [](std::ptrdiff_t free, std::uint64_t word) { return free - std::popcount(word); })));
     std::size_t entering = 0;
     const Aabb& enter_area = m >= 0.0f ? rect : outer;
     {
