@@ -12,6 +12,9 @@
 //   kbps_per_client            snapshot bandwidth at 20 Hz
 //   view_bytes_per_client      heap a client's ClientView holds (members, local ids, the snapshots
 //                              it remembers), after the run
+//   snapshots_fnv1a            hash of every snapshot's ids and delta bits, in client order: the
+//                              same options give the same hash on any build and thread count
+//                              (compare two builds of the encoder bit for bit)
 #include "app/tbb_executor.hpp"
 #include "core/percentile.hpp"
 #include "core/rng.hpp"
@@ -35,6 +38,11 @@ int main(int argc, char** argv) {
     int snapshots = 60;
     int threads = 2;
     int ack_lag = 2;
+    bool own = false;
+    int far_refresh = 1;
+    float view_scale = 1.0f;
+    std::size_t budget_bytes = 0;
+    float ack_loss = 0.0f;
     app.add_option("--clients", clients_n, "clients");
     app.add_option("--players", players, "players (bots) in the world");
     app.add_option("--width", width, "map width (wu)");
@@ -44,6 +52,14 @@ int main(int argc, char** argv) {
     app.add_option("--ack-lag", ack_lag,
                    "snapshots between one being sent and its acknowledgement (1: at once)")
         ->check(CLI::Range(1, 30));
+    app.add_flag("--own", own, "each client's player is its own entity (as GameSync passes it)");
+    app.add_option("--far-refresh", far_refresh, "overload shedding: far entities every N snapshots")
+        ->check(CLI::Range(1, 8));
+    app.add_option("--view-scale", view_scale, "overload shedding: view half-sizes scaled by this")
+        ->check(CLI::Range(0.1f, 1.0f));
+    app.add_option("--budget", budget_bytes, "delta budget in bytes (0: the configured 1060)");
+    app.add_option("--ack-loss", ack_loss, "chance that an acknowledgement is lost (the client's stays)")
+        ->check(CLI::Range(0.0f, 1.0f));
     CLI11_PARSE(app, argc, argv);
 
     sim::Rules rules;
@@ -88,6 +104,13 @@ int main(int argc, char** argv) {
     std::vector<std::size_t> message_bytes(views.size());
     // One FlatBuffers builder per worker, reused (Clear keeps its memory).
     std::vector<flatbuffers::FlatBufferBuilder> builders(static_cast<std::size_t>(exec.concurrency()));
+    std::uint64_t hash = 1469598103934665603ull; // FNV-1a over every snapshot
+    const auto mix = [&](const std::uint8_t* p, std::size_t n) {
+        for (std::size_t i = 0; i < n; ++i) {
+            hash = (hash ^ p[i]) * 1099511628211ull;
+        }
+    };
+    const sync::Shedding shed{view_scale, far_refresh};
     double moving_bits = 0, moving_n = 0, unchanged_n = 0, unchanged_bits = 0, in_view_total = 0;
     std::uint64_t measured = 0;
 
@@ -104,7 +127,10 @@ int main(int argc, char** argv) {
                 sync::BitWriter w(buffers[c]);
                 std::uint32_t baseline = 0;
                 const Vec2 center = world.players().pos[center_of[c]];
-                newest[c] = views[c].snapshot(frame, center, acked[c], w, baseline);
+                const std::uint32_t own_key =
+                    own ? sync::Frame::key(sync::EntityKind::Player, center_of[c]) : sync::Frame::kNoKey;
+                newest[c] =
+                    views[c].snapshot(frame, center, acked[c], w, baseline, budget_bytes, own_key, shed);
                 baseline_of[c] = baseline;
                 bits_of[c] = w.bits();
                 // The message as it goes on the wire: Envelope { Snapshot { ..., data } }.
@@ -119,8 +145,17 @@ int main(int argc, char** argv) {
         });
         const double us =
             std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+        for (std::size_t c = 0; c < views.size(); ++c) {
+            const std::uint32_t head[3] = {newest[c], baseline_of[c], static_cast<std::uint32_t>(bits_of[c])};
+            mix(reinterpret_cast<const std::uint8_t*>(head), sizeof head);
+            mix(buffers[c].data(), (bits_of[c] + 7) / 8);
+        }
         // The client's acknowledgement, as it reaches the server for the next snapshot.
         for (std::size_t c = 0; c < views.size(); ++c) {
+            const auto draw = static_cast<double>(hash_draw(11, c, static_cast<std::uint64_t>(snap)) >> 11);
+            if (draw * 0x1p-53 < static_cast<double>(ack_loss)) {
+                continue; // lost: the server keeps the acknowledgement it had
+            }
             acked[c] = newest[c] + 1 > static_cast<std::uint32_t>(ack_lag)
                            ? newest[c] + 1 - static_cast<std::uint32_t>(ack_lag)
                            : 0;
@@ -185,6 +220,7 @@ int main(int argc, char** argv) {
         {"kbps_per_client", percentile(bytes, 50) * 8.0 * 20.0 / 1000.0},
         {"ack_lag_snapshots", ack_lag},
         {"view_bytes_per_client", view_bytes / static_cast<double>(views.size())},
+        {"snapshots_fnv1a", hash},
         {"bytes_are", "whole Envelope{Snapshot} messages as sent"},
     };
     std::cout << out.dump() << std::endl;

@@ -445,13 +445,13 @@ void GameSync::build_snapshot(Client& c) {
                             {c.bits.data(), w.bytes()}, std::span(c.effects).first(neffects), me);
 
     // Players now in view whose names the client lacks (checked against what it was sent).
-    const std::span<const sync::ViewEntry> sent = sync::ClientView::last_entries();
+    const std::span<const sync::PackedEntry> sent = sync::ClientView::last_entries();
     const sim::Players& p = world_.players();
-    for (const sync::ViewEntry& e : sent) {
-        if (e.entity.kind != sync::EntityKind::Player) {
+    for (const sync::PackedEntry& e : sent) {
+        if (e.kind() != sync::EntityKind::Player) {
             continue;
         }
-        const std::uint32_t slot = e.entity.f[sync::kPlayerId];
+        const std::uint32_t slot = sync::packed_field(e, sync::kPlayerId);
         if (slot < p.size() && p.in_use[slot] != 0 && !knows(c, slot)) {
             c.infos.push_back(slot);
         }

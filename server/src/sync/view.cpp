@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <bit>
+#include <cassert>
 #include <cmath>
+#include <numeric>
+#include <optional>
 
 namespace mgs::sync {
 
@@ -33,11 +36,13 @@ Frame::Frame(float world_width, float world_height) {
 }
 
 void Frame::add(std::uint32_t key, Vec2 pos, const QEntity& q, float importance) {
-    // Every index field is 16 bits wide: an entity whose index does not fit could not be
-    // encoded (encode_delta refuses the whole snapshot), so it is left out and counted.
+    // An entity that could not be encoded (a pickup or wall whose index does not fit its 16-bit
+    // field; the quantisers keep every other field within its width) would make encode_delta
+    // refuse the whole snapshot: it is left out and counted. So every entry is encodable, and the
+    // views send the packed entries without checking them again.
     const std::uint32_t index = key & 0xFFFFFFu;
     const auto kind = static_cast<std::size_t>(q.kind);
-    if ((q.kind == EntityKind::Pickup || q.kind == EntityKind::Wall) && index > 0xFFFFu) {
+    if (!encodable(q)) {
         ++unsyncable_;
         return;
     }
@@ -49,7 +54,14 @@ void Frame::add(std::uint32_t key, Vec2 pos, const QEntity& q, float importance)
     keys_.push_back(key);
     pos_.push_back(pos);
     q_.push_back(q);
+    packed_.push_back(pack_entry({0, q}));
     importance_.push_back(importance);
+}
+
+void Frame::set_entity(std::size_t i, const QEntity& q) {
+    assert(encodable(q)); // a static entry's index fitted when it was added; its other field is clamped
+    q_[i] = q;
+    packed_[i] = pack_entry({0, q});
 }
 
 namespace {
@@ -76,6 +88,7 @@ void Frame::build_static(const sim::World& w) {
     keys_.clear();
     pos_.clear();
     q_.clear();
+    packed_.clear();
     importance_.clear();
     for (std::vector<std::uint32_t>& by_index : index_of_) {
         std::fill(by_index.begin(), by_index.end(), kNoKey);
@@ -110,7 +123,7 @@ void Frame::update_static(const sim::World& w) {
         const QEntity now =
             q_[i].kind == EntityKind::Pickup ? pickup_entity(w, index) : wall_entity(w, index);
         if (!(now == q_[i])) {
-            q_[i] = now;
+            set_entity(i, now);
             ++static_updates_;
         }
     }
@@ -127,6 +140,7 @@ void Frame::build(const sim::World& w) {
     keys_.resize(static_count_);
     pos_.resize(static_count_);
     q_.resize(static_count_);
+    packed_.resize(static_count_);
     importance_.resize(static_count_);
     moving_pos_.clear();
     for (const EntityKind k : {EntityKind::Player, EntityKind::Projectile, EntityKind::Flag}) {
@@ -213,62 +227,78 @@ std::uint32_t Frame::find(std::uint32_t key) const noexcept {
 
 namespace {
 
-/// What one snapshot needs while it is made, per thread (any number of clients share it, one
-/// after another): the baseline unpacked, the new entries, costs and order of the members, the
-/// member hash, and two tables by local id that are reset after each use.
-struct Scratch {
-    static constexpr std::size_t kHashSize = 2 * kMaxViewEntries; // at least twice the members
-    std::vector<ViewEntry> baseline;
-    std::vector<ViewEntry> current;
-    std::vector<std::int64_t> cost; // per member: bits to send its fresh state (0: unchanged)
-    std::vector<std::uint8_t> far;  // per member: left for a later snapshot (overload)
-    std::vector<std::uint32_t> order;
-    std::vector<std::uint32_t> hash_used; // hash slots filled this snapshot (reset after)
-    std::array<std::uint32_t, kHashSize> hash_keys{};
-    std::array<std::uint32_t, kHashSize> hash_members{};
-    std::array<std::int16_t, kMaxViewEntries> base_index{}; // local id -> baseline index (-1)
-    std::array<const QEntity*, kMaxViewEntries> chosen{};   // local id -> state to send
-    Scratch() {
-        hash_keys.fill(kNoKey);
-        base_index.fill(-1);
-        chosen.fill(nullptr);
-    }
+// Per member, what the snapshot does with it (Work::state).
+constexpr std::uint32_t kFar = 1;       // waits for a later snapshot (overload shedding)
+constexpr std::uint32_t kKnown = 2;     // in the baseline (same local id and kind)
+constexpr std::uint32_t kSendFresh = 4; // in the snapshot with its state now
+constexpr std::uint32_t kSendStale = 8; // in the snapshot as last sent (the baseline's entry)
+constexpr std::uint32_t kCompetes = 16; // changed, not waiting, not the own entity: if everything
+                                        // does not fit, sent by priority while there is room
 
-    [[nodiscard]] std::size_t slot_of(std::uint32_t key) const noexcept {
-        std::size_t h = (key * 0x9E3779B1u) & (kHashSize - 1);
-        while (hash_keys[h] != kNoKey && hash_keys[h] != key) {
-            h = (h + 1) & (kHashSize - 1);
-        }
-        return h;
-    }
-    [[nodiscard]] int find(std::uint32_t key) const noexcept {
-        const std::size_t h = slot_of(key);
-        return hash_keys[h] == key ? static_cast<int>(hash_members[h]) : -1;
-    }
-    void index(std::uint32_t key, std::uint32_t member) {
-        const std::size_t h = slot_of(key);
-        if (hash_keys[h] == kNoKey) {
-            hash_used.push_back(static_cast<std::uint32_t>(h));
-        }
-        hash_keys[h] = key;
-        hash_members[h] = member;
-    }
-    void clear_hash() noexcept {
-        for (const std::uint32_t h : hash_used) {
-            hash_keys[h] = kNoKey;
-        }
-        hash_used.clear();
+/// What a snapshot works out for one member (48 bytes). No char-typed field: a store through a
+/// char type may alias anything, and the loops over members would reload every pointer after it.
+struct Work {
+    PackedEntry fresh;   // its state now, under its local id
+    DeltaRecord record;  // if known and changed: its section A record
+    std::uint32_t cost;  // bits to send its fresh state (0: unchanged)
+    std::uint32_t state; // kFar, kKnown, kSendFresh, kSendStale, kCompetes
+};
+
+/// What one snapshot needs while it is made, per thread (any number of clients share it, one
+/// after another): per member its Work; the snapshot's entries; tables by frame index and by
+/// local id that are reset after each use. Nothing here is allocated in steady state (vectors
+/// only grow: to the most members seen, and member_at to the largest frame, 2 bytes an entity).
+struct Scratch {
+    std::vector<std::int16_t> member_at;     // frame index -> member (-1), for membership
+    std::vector<Work> work;                  // per member
+    std::vector<std::uint64_t> order;        // members competing for the budget, by priority
+    std::vector<PackedEntry> current;        // the snapshot's entries by local id (last_entries)
+    std::size_t current_n = 0;               // (the first current_n; the vector only grows)
+    std::vector<std::uint16_t> added;        // where the new entries are in `current` (section B)
+    std::vector<ViewEntry> checked_baseline; // the validating encoder's input, when it is needed
+    std::vector<ViewEntry> checked_current;
+    std::array<std::uint32_t, kMaxViewEntries> enter{};     // frame indices entering the view
+    std::array<std::int16_t, kMaxViewEntries> base_index{}; // local id -> baseline index (-1)
+    std::array<std::int16_t, kMaxViewEntries> member_of{};  // local id -> member (-1)
+    Scratch() {
+        base_index.fill(-1);
+        member_of.fill(-1);
     }
 };
 
 thread_local Scratch t_scratch;
 
+/// A key that sorts members by priority, highest first, then by local id; the member index in
+/// the low bits. Priorities are finite and >= 0; the float's bits are made to sort as unsigned.
+std::uint64_t order_key(float priority, std::uint16_t local, std::size_t member) {
+    const auto bits = std::bit_cast<std::uint32_t>(priority);
+    const std::uint32_t ascending = (bits & 0x80000000u) != 0 ? ~bits : bits | 0x80000000u;
+    return static_cast<std::uint64_t>(~ascending) << 32 | static_cast<std::uint64_t>(local) << 16 |
+           static_cast<std::uint64_t>(member);
+}
+
+/// The validating encoder on the unpacked views: what the trusted path would write cannot be
+/// written by it (a snapshot that does not fit the writer, a local id whose kind changed), so the
+/// reference encoder writes (and refuses) it exactly as it always did.
+bool encode_checked(std::span<const PackedEntry> baseline, std::span<const PackedEntry> current, Scratch& sc,
+                    BitWriter& out) {
+    sc.checked_baseline.clear();
+    for (const PackedEntry& p : baseline) {
+        sc.checked_baseline.push_back(unpack_entry(p));
+    }
+    sc.checked_current.clear();
+    for (const PackedEntry& p : current) {
+        sc.checked_current.push_back(unpack_entry(p));
+    }
+    return encode_delta(sc.checked_baseline, sc.checked_current, out);
+}
+
 } // namespace
 
 ClientView::ClientView(ViewConfig config) : config_(config), ring_(std::max<std::uint32_t>(1, config.ring)) {}
 
-std::span<const ViewEntry> ClientView::last_entries() noexcept {
-    return t_scratch.current;
+std::span<const PackedEntry> ClientView::last_entries() noexcept {
+    return std::span<const PackedEntry>(t_scratch.current).first(t_scratch.current_n);
 }
 
 std::vector<ViewEntry> ClientView::sent(std::uint32_t id) const {
@@ -353,17 +383,15 @@ std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_
     Scratch& sc = t_scratch;
     const std::uint32_t id = next_id_++;
     forget_before(acked);
-    // Baseline: the acknowledged snapshot if we still have it; otherwise a full snapshot.
-    sc.baseline.clear();
+    // Baseline: the acknowledged snapshot if we still have it (read packed, in place; the slot is
+    // overwritten only at the end); otherwise a full snapshot.
+    std::span<const PackedEntry> baseline;
     if (acked != 0) {
         const Sent& b = ring_[acked % ring_.size()];
         if (b.id == acked) {
-            for (const PackedEntry& p : b.entries) {
-                sc.baseline.push_back(unpack_entry(p));
-            }
+            baseline = b.entries;
         }
     }
-    const std::span<const ViewEntry> baseline = sc.baseline;
     baseline_id = baseline.empty() ? 0 : acked;
 
     // Membership with hysteresis: enter inside the rectangle, leave outside rectangle + margin.
@@ -372,154 +400,307 @@ std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_
     const Aabb rect{{center.x - hw, center.y - hh}, {center.x + hw, center.y + hh}};
     const float m = config_.hysteresis;
     const Aabb outer{{rect.min.x - m, rect.min.y - m}, {rect.max.x + m, rect.max.y + m}};
-    for (std::uint32_t i = 0; i < members_.size(); ++i) {
-        members_[i].seen = false;
-        sc.index(members_[i].key, i);
+    // Each member's frame index, and the way back from a frame index to the member (a table by
+    // frame index, reset after use: the grid scan below looks every entity up in it).
+    if (sc.member_at.size() < frame.size()) {
+        sc.member_at.resize(frame.size(), -1);
+    }
+    // Keys are unique in a frame, so the index a member had in the last frame is still its own
+    // when the key there is its key (always for pickups and walls, usually for players).
+    const auto frame_n = static_cast<std::uint32_t>(frame.size());
+    for (std::size_t k = 0; k < members_.size(); ++k) {
+        Member& mem = members_[k];
+        mem.seen = false;
+        if (mem.frame_index >= frame_n || frame.key_at(mem.frame_index) != mem.key) {
+            mem.frame_index = frame.find(mem.key);
+        }
+        if (mem.frame_index != kNoKey) {
+            sc.member_at[mem.frame_index] = static_cast<std::int16_t>(k);
+        }
     }
     // The own entity first: a member wherever it is, and the first to get a local id, so that it
     // has one from the client's first snapshot on (the view is centred on it: it never leaves).
     const std::uint32_t own_index = own_key == kNoKey ? kNoKey : frame.find(own_key);
     if (own_index != kNoKey) {
-        int own_member = sc.find(own_key);
+        int own_member = sc.member_at[own_index];
         if (own_member < 0) {
             const int local = alloc_local();
             if (local >= 0) {
                 key_of_[static_cast<std::size_t>(local)] = own_key;
                 own_member = static_cast<int>(members_.size());
-                sc.index(own_key, static_cast<std::uint32_t>(own_member));
+                sc.member_at[own_index] = static_cast<std::int16_t>(own_member);
                 members_.push_back({own_key, static_cast<std::uint16_t>(local), true, 0.0f, own_index});
             }
         }
         if (own_member >= 0) {
             members_[static_cast<std::size_t>(own_member)].seen = true;
-            members_[static_cast<std::size_t>(own_member)].frame_index = own_index;
         }
     }
-    frame.for_each_in(outer, [&](std::uint32_t i) {
-        const Vec2 p = frame.position(i);
-        if (!inside(outer, p)) {
-            return;
-        }
-        const std::uint32_t key = frame.key_at(i);
-        const int idx = sc.find(key);
-        if (idx >= 0) {
-            members_[static_cast<std::size_t>(idx)].seen = true;
-            members_[static_cast<std::size_t>(idx)].frame_index = i;
-        } else if (inside(rect, p)) {
-            const int local = alloc_local();
-            if (local < 0) {
-                return; // 1024 entities in view: the rest wait for room
+    // The scan only looks: a member stays while inside the outer rectangle; anything else enters
+    // inside both rectangles (the inner one; the outer one if a negative hysteresis made it the
+    // smaller; none if NaN), in scan order, while local ids are free (1024 entities in view: the
+    // rest wait for room; ids are freed only by forget_before, never during the scan). No call
+    // the compiler cannot see through, so the grid's and frame's arrays stay in registers.
+    // A taken local id is a member's or waits to be freed (freeing_), so this is the free ones.
+    const std::size_t room = kMaxViewEntries - members_.size() - freeing_.size();
+    assert(room == static_cast<std::size_t>(std::accumulate(
+                       taken_.begin(), taken_.end(), std::ptrdiff_t{kMaxViewEntries},
+                       [](std::ptrdiff_t free, std::uint64_t word) { return free - std::popcount(word); })));
+    std::size_t entering = 0;
+    const Aabb& enter_area = m >= 0.0f ? rect : outer;
+    {
+        const std::int16_t* const member_at = sc.member_at.data();
+        Member* const mems = members_.data();
+        std::uint32_t* const enter = sc.enter.data();
+        frame.for_each_in(outer, [&](std::uint32_t i) {
+            const Vec2 p = frame.position(i);
+            const int idx = member_at[i];
+            if (idx >= 0) {
+                Member& mem = mems[idx];
+                mem.seen = mem.seen || inside(outer, p);
+            } else if (entering < room && inside(enter_area, p)) {
+                enter[entering++] = i;
             }
-            key_of_[static_cast<std::size_t>(local)] = key;
-            sc.index(key, static_cast<std::uint32_t>(members_.size()));
-            members_.push_back({key, static_cast<std::uint16_t>(local), true, 1e6f, i});
-        }
-    });
-    sc.clear_hash();
-    int own_member = -1;
-    for (std::size_t i = 0; i < members_.size();) {
-        if (!members_[i].seen) {
-            key_of_[members_[i].local] = kNoKey;
-            freeing_.emplace_back(members_[i].local, id); // its id is taken until acknowledged gone
-            members_[i] = members_.back();
-            members_.pop_back();
-        } else {
-            own_member = members_[i].key == own_key && own_index != kNoKey ? static_cast<int>(i) : own_member;
-            ++i;
-        }
+        });
     }
+    // The entering ones get the lowest free local ids, in scan order (each the lowest left).
+    std::size_t word = 0;
+    for (std::size_t e = 0; e < entering; ++e) {
+        while (taken_[word] == ~std::uint64_t{0}) {
+            ++word;
+        }
+        const auto bit = static_cast<std::size_t>(std::countr_one(taken_[word]));
+        taken_[word] |= std::uint64_t{1} << bit;
+        const auto local = static_cast<std::uint16_t>(word * 64 + bit);
+        if (key_of_.size() <= local) {
+            key_of_.resize(local + std::size_t{1}, kNoKey);
+        }
+        const std::uint32_t i = sc.enter[e];
+        const std::uint32_t key = frame.key_at(i);
+        key_of_[local] = key;
+        members_.push_back({key, local, true, 1e6f, i});
+    }
+    // Where each local id sits in the baseline (-1: absent), for O(1) lookups. Every local id of
+    // the baseline is still taken (ids are freed only once a snapshot without them is
+    // acknowledged, and such an acknowledgement forgets this baseline): the walk over taken ids
+    // below writes the baseline's records, so that is checked here.
+    const PackedEntry* const base = baseline.data();
+    const std::size_t base_n = baseline.size();
+    std::uint64_t untaken = 0;
+    for (std::size_t b = 0; b < base_n; ++b) {
+        const std::uint16_t l = base[b].local_id();
+        sc.base_index[l] = static_cast<std::int16_t>(b);
+        untaken |= ~taken_[l / 64] >> (l % 64) & 1u;
+    }
+    bool trusted = untaken == 0; // and no local id of another kind in the baseline (never)
 
-    // Where each local id sits in the baseline (-1: absent), for O(1) lookups.
-    for (std::size_t b = 0; b < baseline.size(); ++b) {
-        sc.base_index[baseline[b].local_id] = static_cast<std::int16_t>(b);
-    }
-    // Priorities grow every snapshot by importance and nearness; the cost of sending each
-    // member's fresh state is exact (the encoder's own arithmetic).
+    // Members that left are dropped (their local id is freed once the client has acknowledged a
+    // snapshot without them). Priorities grow every snapshot by importance and nearness. Each
+    // member's fresh state is the frame's, packed, under its local id; against the baseline it is
+    // unchanged (one 16-byte compare), a record (delta_record: its exact bits, kept for writing)
+    // or a new entry.
     const std::int64_t budget =
         static_cast<std::int64_t>(budget_bytes == 0 ? config_.budget_bytes : budget_bytes) * 8;
     // Fixed costs: the new-entry count, and the record of every baseline entry as if it were
     // removed (4 bits); an entry still in view gives back 3 of them (its unchanged record is 1
-    // bit, and a change costs its record minus that bit).
-    std::int64_t used = kLocalIdBits + 1 + 4 * static_cast<std::int64_t>(baseline.size());
+    // bit, and a change costs its record minus that bit). After the selection below, `used` is
+    // the exact size of the delta.
+    std::int64_t fixed = kNewCountBits + kRecordRemovedBits * static_cast<std::int64_t>(base_n);
+    std::int64_t wanted = 0; // what the members not waiting cost on top of that
+    std::size_t added = 0;   // section B entries if everything fits
     // Overload: on most snapshots the outer part of the view waits (far_refresh > 1).
     const bool far_waits = shed.far_refresh > 1 && id % static_cast<std::uint32_t>(shed.far_refresh) != 0;
-    sc.cost.resize(members_.size());
-    sc.far.resize(members_.size());
-    for (std::size_t k = 0; k < members_.size(); ++k) {
+    if (sc.work.size() < members_.size()) { // sized for the most members seen
+        sc.work.resize(members_.size());
+    }
+    Work* const work = sc.work.data();
+    std::int16_t* const member_at = sc.member_at.data();
+    std::int16_t* const member_of = sc.member_of.data();
+    const std::int16_t* const base_index = sc.base_index.data();
+    for (std::size_t k = 0; k < members_.size();) {
         Member& mem = members_[k];
+        if (mem.frame_index != kNoKey) {
+            member_at[mem.frame_index] = -1;
+        }
+        if (!mem.seen) {
+            key_of_[mem.local] = kNoKey;
+            freeing_.emplace_back(mem.local, id); // its id is taken until acknowledged gone
+            mem = members_.back();
+            members_.pop_back();
+            continue; // the member moved here is next
+        }
+        Work& wk = work[k];
+        const bool own = mem.key == own_key && own_index != kNoKey;
         const Vec2 d = frame.position(mem.frame_index) - center;
         const float dist = std::sqrt(d.x * d.x + d.y * d.y);
         mem.priority += frame.importance(mem.frame_index) * kNearness / (kNearness + dist);
-        sc.far[k] = far_waits && static_cast<int>(k) != own_member &&
-                            (std::abs(d.x) > 0.5f * hw || std::abs(d.y) > 0.5f * hh)
-                        ? 1
-                        : 0;
-        const QEntity& fresh = frame.entity(mem.frame_index);
-        const std::int16_t b = sc.base_index[mem.local];
-        if (b >= 0 && baseline[static_cast<std::size_t>(b)].entity.kind == fresh.kind) {
-            const QEntity& old = baseline[static_cast<std::size_t>(b)].entity;
-            sc.cost[k] = old == fresh ? 0 : delta_cost(old, fresh) - 1;
-            used -= 3;
+        if (own) {
+            mem.priority = 0.0f; // sent whatever the budget
+        }
+        const bool far = far_waits && !own && (std::abs(d.x) > 0.5f * hw || std::abs(d.y) > 0.5f * hh);
+        const PackedEntry fresh = frame.packed(mem.frame_index).with_local_id(mem.local);
+        wk.fresh = fresh;
+        member_of[mem.local] = static_cast<std::int16_t>(k);
+        const std::int16_t b = base_index[mem.local];
+        std::uint32_t cost = 0;
+        std::uint32_t state = far ? kFar : 0;
+        if (b >= 0 && base[b].kind() == fresh.kind()) {
+            if (!(base[b] == fresh)) {
+                wk.record = delta_record(base[b], fresh);
+                cost = wk.record.bits - 1;
+            }
+            fixed -= kRecordRemovedBits - 1;
+            state |= kKnown;
         } else {
-            sc.cost[k] = new_entry_cost(fresh);
+            trusted = trusted && b < 0;
+            cost = new_entry_bits(fresh.kind());
         }
+        // If everything fits (the usual case), every member not waiting is sent fresh; one that
+        // waits keeps its last sent state if the client has it (1 bit, already counted).
+        const bool send = cost == 0 || !far;
+        state |= send ? kSendFresh : (state & kKnown) != 0 ? kSendStale : 0;
+        added += send && (state & kKnown) == 0 ? 1 : 0;
+        wk.cost = cost;
+        wanted += far ? 0 : cost;
+        state |= cost != 0 && !far && !own ? kCompetes : 0;
+        wk.state = state;
+        ++k;
     }
-    std::int64_t wanted = used;
-    for (std::size_t k = 0; k < members_.size(); ++k) {
-        wanted += sc.far[k] != 0 ? 0 : sc.cost[k];
-    }
-    // Everything fits (the usual case): no ordering needed. Otherwise the highest priorities go
-    // first and the rest keep their last sent state.
-    sc.order.resize(members_.size());
-    for (std::uint32_t i = 0; i < sc.order.size(); ++i) {
-        sc.order[i] = i;
-    }
-    if (wanted > budget) {
-        std::sort(sc.order.begin(), sc.order.end(), [&](std::uint32_t a, std::uint32_t b) {
-            return members_[a].priority != members_[b].priority ? members_[a].priority > members_[b].priority
-                                                                : members_[a].local < members_[b].local;
-        });
-    }
-    // The own entity is sent fresh whatever the budget, before the others share what is left.
-    if (own_member >= 0) {
-        Member& mem = members_[static_cast<std::size_t>(own_member)];
-        used += sc.cost[static_cast<std::size_t>(own_member)];
-        sc.chosen[mem.local] = &frame.entity(mem.frame_index);
-        mem.priority = 0.0f;
-    }
-    // Chosen states by local id, then read out in id order (no sort).
-    for (const std::uint32_t oi : sc.order) {
-        if (static_cast<int>(oi) == own_member) {
-            continue;
+    const std::size_t n = members_.size();
+    Member* const mems = members_.data();
+    std::int64_t used = fixed + wanted;
+    if (used > budget) {
+        // It does not fit. The own entity is sent fresh whatever the budget, and so is what has
+        // not changed; then the members with something to send and not waiting compete: highest
+        // priority first (ties by local id), each sent if its cost still fits, else it keeps its
+        // last sent state (or is not in the snapshot yet). The others do not touch the budget, so
+        // where they would stand in that order changes nothing.
+        used = fixed;
+        added = 0;
+        if (sc.order.size() < n) { // sized for the most members seen
+            sc.order.resize(n);
         }
-        Member& mem = members_[oi];
-        const std::int64_t cost = sc.cost[oi];
-        const std::int16_t b = sc.base_index[mem.local];
-        const bool known =
-            b >= 0 && baseline[static_cast<std::size_t>(b)].entity.kind == frame.entity(mem.frame_index).kind;
-        if (cost == 0 || (sc.far[oi] == 0 && used + cost <= budget)) {
-            used += cost;
-            sc.chosen[mem.local] = &frame.entity(mem.frame_index);
-            mem.priority = cost == 0 ? mem.priority : 0.0f;
-        } else if (known) {
-            sc.chosen[mem.local] = &baseline[static_cast<std::size_t>(b)].entity; // stays as last sent
+        std::uint64_t* const order = sc.order.data();
+        std::size_t competing = 0;
+        for (std::size_t k = 0; k < n; ++k) {
+            const Work& wk = work[k];
+            if ((wk.state & kCompetes) != 0) {
+                order[competing++] = order_key(mems[k].priority, mems[k].local, k);
+            } else if ((wk.state & kSendFresh) != 0) { // the own entity, or unchanged (cost 0)
+                used += wk.cost;
+                added += (wk.state & kKnown) == 0 ? 1 : 0;
+            }
         }
-    }
-    sc.current.clear();
-    for (std::size_t w = 0; w < taken_.size(); ++w) {
-        for (std::uint64_t bits = taken_[w]; bits != 0; bits &= bits - 1) {
-            const std::size_t l = w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
-            if (sc.chosen[l] != nullptr) {
-                sc.current.push_back({static_cast<std::uint16_t>(l), *sc.chosen[l]});
-                sc.chosen[l] = nullptr;
+        // Usually room runs out well before the end: the better half is put in order first, and
+        // the rest only if the cheapest of it could still fit (else all of it waits, as the
+        // greedy would decide one by one).
+        std::size_t from = 0;
+        while (from < competing) {
+            std::size_t to = competing;
+            if (competing - from > 32) {
+                to = from + (competing - from) / 2;
+                std::nth_element(order + from, order + to, order + competing);
+            }
+            std::sort(order + from, order + to);
+            for (; from < to; ++from) {
+                Work& wk = work[order[from] & 0xFFFFu];
+                const bool known = (wk.state & kKnown) != 0;
+                if (used + wk.cost <= budget) {
+                    used += wk.cost;
+                    added += known ? 0 : 1;
+                    wk.state = (wk.state & kKnown) | kSendFresh;
+                } else {
+                    wk.state = known ? kKnown | kSendStale : 0;
+                }
+            }
+            std::uint32_t cheapest = UINT32_MAX;
+            for (std::size_t o = from; o < competing; ++o) {
+                cheapest = std::min(cheapest, work[order[o] & 0xFFFFu].cost);
+            }
+            if (used + cheapest > budget) {
+                for (; from < competing; ++from) {
+                    Work& wk = work[order[from] & 0xFFFFu];
+                    wk.state = (wk.state & kKnown) != 0 ? kKnown | kSendStale : 0;
+                }
             }
         }
     }
-    for (const ViewEntry& e : baseline) {
-        sc.base_index[e.local_id] = -1;
+
+    // Writing: `used` is the exact size. One walk over the taken local ids, in order, meets every
+    // baseline entry (its section A record is written: removed, unchanged, or the member's record)
+    // and every member (the snapshot's entries, fresh or as last sent; the new ones are section
+    // B, after the count), and resets the tables by local id.
+    if (sc.current.size() < n) { // sized for the most members seen; current_n are used
+        sc.current.resize(n);
+        sc.added.resize(n);
     }
-    Sent& slot = ring_[id % ring_.size()];
-    if (!encode_delta(baseline, sc.current, out)) {
+    PackedEntry* const current = sc.current.data();
+    std::uint16_t* const fresh_at = sc.added.data();
+    std::size_t entries = 0;
+    std::size_t news = 0;
+    trusted = trusted && out.fits(static_cast<std::size_t>(used));
+    [[maybe_unused]] const std::size_t start_bits = out.bits();
+    std::optional<BitAppender> a;
+    if (trusted) {
+        a.emplace(out, static_cast<std::size_t>(used));
+    }
+    for (std::size_t w = 0; w < taken_.size(); ++w) {
+        for (std::uint64_t bits = taken_[w]; bits != 0; bits &= bits - 1) {
+            const std::size_t l = w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
+            const std::int16_t c = member_of[l];
+            const std::int16_t b = base_index[l];
+            const Work* const wk = c >= 0 ? &work[c] : nullptr;
+            const bool fresh = wk != nullptr && (wk->state & kSendFresh) != 0;
+            if (b >= 0) {
+                sc.base_index[l] = -1;
+                if (trusted) {
+                    if (wk == nullptr) {
+                        a->put(kRecordRemoved, kRecordRemovedBits);
+                    } else if (fresh && wk->cost != 0) {
+                        put_record(*a, wk->record);
+                    } else {
+                        a->put(0, 1); // unchanged, or kept as last sent
+                    }
+                }
+            }
+            if (wk == nullptr) {
+                continue;
+            }
+            member_of[l] = -1;
+            if (fresh) {
+                if ((wk->state & kKnown) == 0) {
+                    fresh_at[news++] = static_cast<std::uint16_t>(entries);
+                }
+                current[entries++] = wk->fresh;
+                if (wk->cost != 0) {
+                    mems[c].priority = 0.0f;
+                }
+            } else if ((wk->state & kSendStale) != 0) {
+                current[entries++] = base[b];
+            }
+        }
+    }
+    if (untaken != 0) {
+        for (std::size_t b = 0; b < base_n; ++b) {
+            sc.base_index[base[b].local_id()] = -1;
+        }
+    }
+    sc.current_n = entries;
+    const std::span<const PackedEntry> snapshot_entries(current, entries);
+    bool ok = true;
+    if (trusted) {
+        assert(news == added);
+        a->put(added, kNewCountBits);
+        for (std::size_t k = 0; k < news; ++k) {
+            put_new_entry(*a, current[fresh_at[k]]);
+        }
+        a->finish();
+        assert(out.bits() - start_bits == static_cast<std::size_t>(used));
+    } else {
+        ok = encode_checked(baseline, snapshot_entries, sc, out);
+    }
+    Sent& slot = ring_[id % ring_.size()]; // may be the baseline's: it is not read any more
+    if (!ok) {
         // Cannot happen with a Frame's entities and a big enough writer (the caller's bug). The
         // bits are meaningless: the snapshot is not kept, so it never becomes a baseline, and the
         // client, which cannot decode it, asks for a full one.
@@ -532,10 +713,7 @@ std::uint32_t ClientView::snapshot(const Frame& frame, Vec2 center, std::uint32_
         spare_.pop_back();
     }
     slot.id = id;
-    slot.entries.resize(sc.current.size());
-    for (std::size_t k = 0; k < sc.current.size(); ++k) {
-        slot.entries[k] = pack_entry(sc.current[k]);
-    }
+    slot.entries.assign(snapshot_entries.begin(), snapshot_entries.end());
     return id;
 }
 

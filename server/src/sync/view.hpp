@@ -18,6 +18,17 @@
 // The client's own player is outside that competition: it is admitted to the view before any
 // other entity (so it has a local id from the client's first snapshot on) and its fresh state is
 // in every snapshot, whatever the budget and the crowd.
+//
+// Cost (the sync's share of the server's CPU is per client and per snapshot, so this is the hot
+// path): snapshot() writes the delta itself, trusting what it knows, instead of building the
+// view and handing it to the validating encode_delta. The frame's entries are encodable and
+// packed once per frame (Frame::packed); the baseline stays packed in the ring and is compared
+// with them 16 bytes at a time; a changed entry's record is worked out once (delta_record), for
+// the budget and for writing; the selection leaves the delta's exact size, so the bits go
+// through a BitAppender with no check per value. What that path cannot write (a writer too small,
+// a broken invariant) goes to encode_delta, so even a refused snapshot is the same bits.
+//   per client-snapshot, syncbench --players 350 (~140 entities in view): ~46k instructions
+//   (was ~143k when encode_delta re-validated and recomputed everything)
 
 #include "sync/delta.hpp"
 #include "sync/entity.hpp"
@@ -61,8 +72,9 @@ public:
     static constexpr std::uint32_t kNoKey = UINT32_MAX;
     /// Frame index of the entity with `key`, or kNoKey if it is not in this frame.
     [[nodiscard]] std::uint32_t find(std::uint32_t key) const noexcept;
-    /// Pickups and walls left out of the frame because their map index does not fit its field
-    /// (16 bits): never on maps the configuration allows today, counted so that it is seen.
+    /// Entities left out of the frame because they cannot be encoded: pickups and walls whose map
+    /// index does not fit its field (16 bits), never on maps the configuration allows today;
+    /// counted so that it is seen. Every entry of the frame is encodable.
     [[nodiscard]] std::size_t unsyncable() const noexcept { return unsyncable_; }
     [[nodiscard]] std::size_t size() const noexcept { return keys_.size(); }
     /// Static entries (pickups and walls): frame indices [0, static_size()).
@@ -71,6 +83,8 @@ public:
     [[nodiscard]] std::size_t static_updates() const noexcept { return static_updates_; }
     [[nodiscard]] std::uint32_t key_at(std::uint32_t i) const noexcept { return keys_[i]; }
     [[nodiscard]] const QEntity& entity(std::uint32_t i) const noexcept { return q_[i]; }
+    /// entity(i) packed (pack_entry) under local id 0, for the views to send and remember as is.
+    [[nodiscard]] const PackedEntry& packed(std::uint32_t i) const noexcept { return packed_[i]; }
     [[nodiscard]] Vec2 position(std::uint32_t i) const noexcept { return pos_[i]; }
     [[nodiscard]] float importance(std::uint32_t i) const noexcept { return importance_[i]; }
     [[nodiscard]] std::uint32_t tick() const noexcept { return tick_; }
@@ -83,6 +97,7 @@ public:
 
 private:
     void add(std::uint32_t key, Vec2 pos, const QEntity& q, float importance);
+    void set_entity(std::size_t i, const QEntity& q);
     void build_static(const sim::World& world);
     void update_static(const sim::World& world);
 
@@ -90,6 +105,7 @@ private:
     world::EntityGrid moving_grid_;
     std::vector<std::uint32_t> keys_;
     std::vector<QEntity> q_;
+    std::vector<PackedEntry> packed_; // q_ packed, local id 0
     std::vector<Vec2> pos_;
     std::vector<float> importance_;
     std::vector<Vec2> moving_pos_;     // positions of the moving entries (for their grid)
@@ -115,8 +131,9 @@ struct Shedding {
 
 /// A client's side of the sync: view membership, local ids, priorities and the snapshots it was
 /// sent and has not acknowledged yet. One per client; a ClientView is used by one thread at a
-/// time. What a snapshot needs only while it is being made (the baseline unpacked, the chosen
-/// states, the member hash) lives in per-thread scratch memory, not in the client.
+/// time. What a snapshot needs only while it is being made (each member's fresh state, cost,
+/// record and fate, the snapshot's entries, tables by frame index and by local id) lives in
+/// per-thread scratch memory, not in the client.
 class ClientView {
 public:
     explicit ClientView(ViewConfig config = {});
@@ -136,9 +153,10 @@ public:
                            std::uint32_t own_key = Frame::kNoKey, const Shedding& shed = {});
     [[nodiscard]] const ViewConfig& config() const noexcept { return config_; }
 
-    /// The entries of the snapshot snapshot() just built, sorted by local id: valid on the
-    /// calling thread until its next snapshot() call (any client's).
-    [[nodiscard]] static std::span<const ViewEntry> last_entries() noexcept;
+    /// The entries of the snapshot snapshot() just built, packed (PackedEntry::kind(),
+    /// packed_field()), sorted by local id: valid on the calling thread until its next snapshot()
+    /// call (any client's).
+    [[nodiscard]] static std::span<const PackedEntry> last_entries() noexcept;
     /// What the client holds after decoding snapshot `id` (for tests), empty if the snapshot was
     /// forgotten (left the ring, or older than an acknowledgement).
     [[nodiscard]] std::vector<ViewEntry> sent(std::uint32_t id) const;
@@ -154,12 +172,12 @@ public:
     [[nodiscard]] std::size_t memory_bytes() const noexcept;
 
 private:
-    struct Member { // 16 bytes
+    struct Member { // 16 bytes (members_ is in no particular order)
         std::uint32_t key;
         std::uint16_t local;
         bool seen; // found this snapshot
         float priority;
-        std::uint32_t frame_index;
+        std::uint32_t frame_index; // in the last frame it was looked up in (kNoKey: not there)
     };
     struct Sent {
         std::uint32_t id = 0;

@@ -421,6 +421,148 @@ TEST(SyncView, SheddingShrinksTheViewAndRefreshesFarEntitiesLessOften) {
     EXPECT_GT(near2, near1 * 3 / 4);
 }
 
+/// What one snapshot of the trusted path was, checked against the validating encoder.
+struct Checked {
+    std::uint32_t id = 0;
+    std::uint32_t baseline = 0;
+    std::size_t bits = 0; // delta bits (after the lead)
+    bool kept = false;    // accepted, and kept as a baseline
+};
+
+/// Makes a snapshot into a writer of `capacity` bytes after `lead` bits, and checks that the bits
+/// are what encode_delta writes for the view held at `acked` and the snapshot's view (the same
+/// bits, the same overflow), that the view is kept exactly when encode_delta accepts it, and that
+/// it decodes back.
+::testing::AssertionResult check_snapshot(ClientView& v, const Frame& f, Vec2 center, std::uint32_t acked,
+                                          std::size_t budget, std::uint32_t own_key, const Shedding& shed,
+                                          std::size_t capacity, int lead, Checked& out) {
+    const std::vector<ViewEntry> held = acked != 0 ? v.sent(acked) : std::vector<ViewEntry>{};
+    std::vector<std::uint8_t> buf(capacity, 0xc3);
+    std::vector<std::uint8_t> ref_buf(capacity, 0xc3);
+    BitWriter w(buf);
+    BitWriter ref(ref_buf);
+    w.write(0x55, lead);
+    ref.write(0x55, lead);
+    out.id = v.snapshot(f, center, acked, w, out.baseline, budget, own_key, shed);
+    std::vector<ViewEntry> now;
+    for (const PackedEntry& p : ClientView::last_entries()) {
+        now.push_back(unpack_entry(p));
+    }
+    if (out.baseline != 0 && out.baseline != acked) {
+        return ::testing::AssertionFailure() << "baseline " << out.baseline << " for ack " << acked;
+    }
+    const std::span<const ViewEntry> base =
+        out.baseline != 0 ? std::span<const ViewEntry>(held) : std::span<const ViewEntry>();
+    const bool ok = encode_delta(base, now, ref);
+    if (w.bits() != ref.bits() || w.overflowed() != ref.overflowed() || buf != ref_buf) {
+        return ::testing::AssertionFailure()
+               << "bits differ: " << w.bits() << " vs " << ref.bits() << " (baseline " << out.baseline << ")";
+    }
+    if (v.sent(out.id) != (ok ? now : std::vector<ViewEntry>{})) {
+        return ::testing::AssertionFailure()
+               << "kept " << v.sent(out.id).size() << " entries, encoder " << (ok ? "accepted" : "refused");
+    }
+    out.kept = ok;
+    out.bits = w.bits() - static_cast<std::size_t>(lead);
+    if (ok) {
+        BitReader r(buf, w.bits());
+        std::vector<ViewEntry> decoded;
+        if (r.read(lead) != (0x55u & ((1u << lead) - 1)) || !decode_delta(base, r, decoded) ||
+            decoded != now) {
+            return ::testing::AssertionFailure() << "does not decode to the snapshot's view";
+        }
+    }
+    return ::testing::AssertionSuccess();
+}
+
+TEST(SyncView, SnapshotsAreWhatEncodeDeltaWritesForTheSameViews) {
+    // The view writes its snapshots itself, from the packed entries and the records it worked out
+    // while budgeting (the trusted path, no validation). Given the views the client holds before
+    // and after, the validating encoder must write the same bits, whatever the crowd, the
+    // acknowledgements (late, lost, reset for a resync), the budget (tiny to huge), the shedding,
+    // the own player, and writers too small for the snapshot (then both refuse it alike).
+    Scenario s(400, 3000, 2000);
+    s.step(30);
+    Frame frame(s.map.width, s.map.height);
+    Rng rng(41);
+    struct Client {
+        ClientView view;
+        std::uint32_t acked = 0; // the largest acknowledgement
+        std::uint32_t newest = 0;
+        std::uint32_t player = 0;
+        bool spectator = false;
+        Vec2 camera;
+    };
+    std::vector<std::unique_ptr<Client>> clients;
+    for (std::uint32_t i = 0; i < 24; ++i) {
+        auto c = std::make_unique<Client>();
+        c->player = i * 7 % 400;
+        c->spectator = i % 6 == 5;
+        c->camera = {rng.range(0.0f, 3000.0f), rng.range(0.0f, 2000.0f)};
+        clients.push_back(std::move(c));
+    }
+    const std::array<std::size_t, 7> budgets{0, 40, 64, 150, 400, 1060, 3000};
+    const std::array<Shedding, 4> sheds{Shedding{}, Shedding{1.0f, 2}, Shedding{0.7f, 3}, Shedding{0.5f, 1}};
+    int deltas = 0, full = 0, refused = 0, over_budget = 0;
+    for (int snap = 0; snap < 60; ++snap) {
+        s.step(1 + snap % 2);
+        frame.build(*s.world);
+        for (auto& c : clients) {
+            if (c->newest > 0 && rng.chance(0.6f)) {
+                const std::uint32_t lag = std::min(c->newest - 1, rng.below(4));
+                c->acked = std::max(c->acked, c->newest - lag);
+            }
+            const std::uint32_t acked = rng.chance(0.08f) ? 0 : c->acked; // 0: a resync
+            const std::size_t budget = budgets[rng.below(budgets.size())];
+            const std::uint32_t own_key =
+                c->spectator ? Frame::kNoKey : Frame::key(EntityKind::Player, c->player);
+            const Vec2 center = c->spectator ? c->camera : s.world->players().pos[c->player];
+            const Shedding shed = sheds[rng.below(sheds.size())];
+            const std::size_t capacity = rng.chance(0.05f) ? 24 : 8192;
+            const auto lead = static_cast<int>(rng.below(8));
+            Checked k;
+            ASSERT_TRUE(
+                check_snapshot(c->view, frame, center, acked, budget, own_key, shed, capacity, lead, k))
+                << "snapshot " << snap;
+            c->newest = k.id;
+            if (!k.kept) {
+                ++refused;
+                continue;
+            }
+            (k.baseline != 0 ? deltas : full) += 1;
+            over_budget += k.bits > (budget == 0 ? 1060 : budget) * 8 ? 1 : 0;
+        }
+    }
+    // The cases above all happened.
+    EXPECT_GT(deltas, 500);
+    EXPECT_GT(full, 50);
+    EXPECT_GT(refused, 10);
+    EXPECT_GT(over_budget, 5); // the fixed part and the own player may exceed a tiny budget
+}
+
+TEST(SyncView, ABaselineInTheRingSlotTheSnapshotReplaces) {
+    // Acknowledged exactly `ring` snapshots back, the baseline sits in the slot the new snapshot
+    // goes to: it is read before being replaced.
+    Scenario s(120);
+    s.step(30);
+    Frame frame(s.map.width, s.map.height);
+    ClientView v(ViewConfig{.ring = 8});
+    const Vec2 c{1500, 1000};
+    Checked k;
+    for (int snap = 0; snap < 8; ++snap) {
+        s.step(2);
+        frame.build(*s.world);
+        ASSERT_TRUE(check_snapshot(v, frame, c, snap == 0 ? 0 : 1, 0, Frame::kNoKey, {}, 8192, 0, k));
+    }
+    EXPECT_EQ(k.id, 8u);
+    s.step(2);
+    frame.build(*s.world);
+    ASSERT_TRUE(check_snapshot(v, frame, c, 1, 0, Frame::kNoKey, {}, 8192, 0, k));
+    EXPECT_EQ(k.id % 8, 1u);
+    EXPECT_EQ(k.baseline, 1u);
+    EXPECT_TRUE(k.kept);
+}
+
 TEST(SyncMultiClient, FiftyClientsOnLossyLinksReconstructExactly) {
     Scenario s(80, 3000, 2000);
     s.step(30);
