@@ -65,6 +65,10 @@ constexpr std::array<const char*, 10> kServerCounters{
     "mgs_bytes_sent_total",        "mgs_packets_sent_total",   "mgs_signaling_errors_total",
     "mgs_handshake_failures_total"};
 
+double clock_ticks_per_s() {
+    return static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 double sum_series(const Metrics& m, const std::string& name) {
     double total = 0;
     for (const auto& s : m.samples()) {
@@ -342,7 +346,8 @@ private:
                        {"load_1m_before", load_before_},
                        {"load_1m_after", load_average_1m()},
                        {"busy_pct", all > 0 ? 100.0 * busy / all : 0.0},
-                       {"steal_pct", all > 0 ? 100.0 * (m1.steal - machine0_.steal) / all : 0.0}};
+                       {"steal_pct", all > 0 ? 100.0 * (m1.steal - machine0_.steal) / all : 0.0},
+                       {"busy_ms_per_s", sf_.hold_s > 0 ? busy * 1000.0 / clock_ticks_per_s() / sf_.hold_s : 0.0}};
         if (o_.server_pid > 0) {
             const double c1 = process_cpu_ms(o_.server_pid);
             if (server_cpu0_ >= 0 && c1 >= 0) sf_.hold_cpu_ms = c1 - server_cpu0_;

@@ -237,6 +237,12 @@ Json build_report(const WorkerResult& r, const ServerFigures& s, int threads, do
     j["machine"] = s.machine;
 
     const double loadgen_cpu = r.hold_cpu_ms + s.loadgen_main_cpu_ms;
+    if (j["machine"].is_object() && s.hold_s > 0) {
+        // What the rest of the machine took meanwhile: on a shared machine, the server had less.
+        const double server_ms_per_s = s.hold_cpu_ms ? *s.hold_cpu_ms / s.hold_s : 0.0;
+        j["machine"]["others_ms_per_s"] =
+            std::max(0.0, j["machine"].value("busy_ms_per_s", 0.0) - server_ms_per_s - loadgen_cpu / s.hold_s);
+    }
     j["loadgen_cpu_ms_per_s"] = s.hold_s > 0 ? loadgen_cpu / s.hold_s : 0.0;
     j["loadgen_cpu_ms_per_client_s"] =
         s.hold_s > 0 && r.held > 0 ? loadgen_cpu / s.hold_s / static_cast<double>(r.held) : 0.0;
