@@ -342,12 +342,13 @@ private:
         const MachineCpu m1 = machine_cpu();
         const double busy = m1.busy - machine0_.busy;
         const double all = busy + (m1.idle - machine0_.idle) + (m1.steal - machine0_.steal);
-        sf_.machine = {{"cores", std::thread::hardware_concurrency()},
-                       {"load_1m_before", load_before_},
-                       {"load_1m_after", load_average_1m()},
-                       {"busy_pct", all > 0 ? 100.0 * busy / all : 0.0},
-                       {"steal_pct", all > 0 ? 100.0 * (m1.steal - machine0_.steal) / all : 0.0},
-                       {"busy_ms_per_s", sf_.hold_s > 0 ? busy * 1000.0 / clock_ticks_per_s() / sf_.hold_s : 0.0}};
+        sf_.machine = {
+            {"cores", std::thread::hardware_concurrency()},
+            {"load_1m_before", load_before_},
+            {"load_1m_after", load_average_1m()},
+            {"busy_pct", all > 0 ? 100.0 * busy / all : 0.0},
+            {"steal_pct", all > 0 ? 100.0 * (m1.steal - machine0_.steal) / all : 0.0},
+            {"busy_ms_per_s", sf_.hold_s > 0 ? busy * 1000.0 / clock_ticks_per_s() / sf_.hold_s : 0.0}};
         if (o_.server_pid > 0) {
             const double c1 = process_cpu_ms(o_.server_pid);
             if (server_cpu0_ >= 0 && c1 >= 0) sf_.hold_cpu_ms = c1 - server_cpu0_;
