@@ -314,6 +314,7 @@ private:
         hold_start_ = Clock::now();
         main_cpu0_ = self_cpu_ms();
         machine0_ = machine_cpu();
+        udp0_ = udp_errors();
         if (o_.server_pid > 0) {
             server_cpu0_ = process_cpu_ms(o_.server_pid);
             threads0_ = thread_cpu_ms(o_.server_pid);
@@ -340,6 +341,7 @@ private:
         sf_.hold_s = std::chrono::duration<double>(Clock::now() - hold_start_).count();
         sf_.loadgen_main_cpu_ms = self_cpu_ms() - main_cpu0_;
         const MachineCpu m1 = machine_cpu();
+        const UdpErrors u1 = udp_errors();
         const double busy = m1.busy - machine0_.busy;
         const double all = busy + (m1.idle - machine0_.idle) + (m1.steal - machine0_.steal);
         sf_.machine = {
@@ -348,7 +350,9 @@ private:
             {"load_1m_after", load_average_1m()},
             {"busy_pct", all > 0 ? 100.0 * busy / all : 0.0},
             {"steal_pct", all > 0 ? 100.0 * (m1.steal - machine0_.steal) / all : 0.0},
-            {"busy_ms_per_s", sf_.hold_s > 0 ? busy * 1000.0 / clock_ticks_per_s() / sf_.hold_s : 0.0}};
+            {"busy_ms_per_s", sf_.hold_s > 0 ? busy * 1000.0 / clock_ticks_per_s() / sf_.hold_s : 0.0},
+            {"udp_rcvbuf_errors", u1.rcvbuf - udp0_.rcvbuf},
+            {"udp_sndbuf_errors", u1.sndbuf - udp0_.sndbuf}};
         if (o_.server_pid > 0) {
             const double c1 = process_cpu_ms(o_.server_pid);
             if (server_cpu0_ >= 0 && c1 >= 0) sf_.hold_cpu_ms = c1 - server_cpu0_;
@@ -550,6 +554,7 @@ private:
     double server_cpu0_ = -1;
     std::vector<ThreadCpu> threads0_;
     MachineCpu machine0_;
+    UdpErrors udp0_;
     double load_before_ = load_average_1m();
     std::optional<Metrics> hold_first_;
 };
