@@ -1,11 +1,15 @@
 #include "sync/delta.hpp"
 
+#include <array>
+#include <iterator>
+#include <utility>
+
 namespace mgs::sync {
 namespace {
 
 constexpr int kCountBits = kLocalIdBits + 1;
 // Smallest new entry on the wire (id, kind, pickup fields): bounds a count before trusting it.
-constexpr std::size_t kMinNewEntryBits = kLocalIdBits + kKindBits + 12 + 1;
+constexpr std::size_t kMinNewEntryBits = kLocalIdBits + kKindBits + 16 + 1;
 
 [[nodiscard]] constexpr std::uint32_t low_mask(int nbits) noexcept {
     return static_cast<std::uint32_t>((std::uint64_t{1} << nbits) - 1);
@@ -350,6 +354,117 @@ bool decode_delta(std::span<const ViewEntry> baseline, BitReader& in, std::vecto
         out[w++] = e;
     }
     return true;
+}
+
+// 128 bits as one number: GCC and Clang have it on every 64-bit target we build for.
+__extension__ using Bits128 = unsigned __int128;
+
+namespace {
+
+constexpr unsigned kPackedHeaderBits = kLocalIdBits + kKindBits;
+
+/// Where each field of `Table` sits in a PackedEntry, known at compile time so that packing a
+/// kind is straight-line code (a few shifts and masks per field, no table walk).
+template <const auto& Table> constexpr auto packed_offsets() {
+    std::array<unsigned, std::size(Table)> offsets{};
+    unsigned shift = kPackedHeaderBits;
+    for (std::size_t k = 0; k < std::size(Table); ++k) {
+        offsets[k] = shift;
+        shift += Table[k].bits;
+    }
+    return offsets;
+}
+
+template <const auto& Table> constexpr unsigned packed_bits() {
+    unsigned bits = kPackedHeaderBits;
+    for (const FieldSpec& f : Table) {
+        bits += f.bits;
+    }
+    return bits;
+}
+
+static_assert(packed_bits<kPlayerFields>() <= 128 && packed_bits<kProjectileFields>() <= 128 &&
+              packed_bits<kPickupFields>() <= 128 && packed_bits<kWallFields>() <= 128 &&
+              packed_bits<kFlagFields>() <= 128);
+
+constexpr std::uint32_t width_mask(unsigned bits) noexcept {
+    return bits >= 32 ? 0xFFFFFFFFu : (1u << bits) - 1;
+}
+
+template <const auto& Table, std::size_t... I>
+Bits128 pack_fields(const QEntity& q, std::index_sequence<I...> /*fields*/) noexcept {
+    constexpr auto offsets = packed_offsets<Table>();
+    return ((static_cast<Bits128>(q.f[I] & width_mask(Table[I].bits)) << offsets[I]) | ... | Bits128{0});
+}
+
+template <const auto& Table, std::size_t... I>
+void unpack_fields(Bits128 v, QEntity& q, std::index_sequence<I...> /*fields*/) noexcept {
+    constexpr auto offsets = packed_offsets<Table>();
+    ((q.f[I] = static_cast<std::uint32_t>(v >> offsets[I]) & width_mask(Table[I].bits)), ...);
+}
+
+template <const auto& Table> Bits128 pack_kind(const QEntity& q) noexcept {
+    return pack_fields<Table>(q, std::make_index_sequence<std::size(Table)>{});
+}
+
+template <const auto& Table> void unpack_kind(Bits128 v, QEntity& q) noexcept {
+    unpack_fields<Table>(v, q, std::make_index_sequence<std::size(Table)>{});
+}
+
+} // namespace
+
+PackedEntry pack_entry(const ViewEntry& e) noexcept {
+    Bits128 v = e.local_id & ((1u << kLocalIdBits) - 1);
+    v |= static_cast<Bits128>(static_cast<std::uint32_t>(e.entity.kind) & ((1u << kKindBits) - 1))
+         << kLocalIdBits;
+    switch (e.entity.kind) {
+    case EntityKind::Player:
+        v |= pack_kind<kPlayerFields>(e.entity);
+        break;
+    case EntityKind::Projectile:
+        v |= pack_kind<kProjectileFields>(e.entity);
+        break;
+    case EntityKind::Pickup:
+        v |= pack_kind<kPickupFields>(e.entity);
+        break;
+    case EntityKind::Wall:
+        v |= pack_kind<kWallFields>(e.entity);
+        break;
+    case EntityKind::Flag:
+        v |= pack_kind<kFlagFields>(e.entity);
+        break;
+    case EntityKind::Count:
+        break;
+    }
+    return {static_cast<std::uint64_t>(v), static_cast<std::uint64_t>(v >> 64)};
+}
+
+ViewEntry unpack_entry(const PackedEntry& p) noexcept {
+    const Bits128 v = static_cast<Bits128>(p.hi) << 64 | p.lo;
+    ViewEntry e{};
+    e.local_id = static_cast<std::uint16_t>(v & ((1u << kLocalIdBits) - 1));
+    e.entity.kind =
+        static_cast<EntityKind>(static_cast<std::uint32_t>(v >> kLocalIdBits) & ((1u << kKindBits) - 1));
+    switch (e.entity.kind) {
+    case EntityKind::Player:
+        unpack_kind<kPlayerFields>(v, e.entity);
+        break;
+    case EntityKind::Projectile:
+        unpack_kind<kProjectileFields>(v, e.entity);
+        break;
+    case EntityKind::Pickup:
+        unpack_kind<kPickupFields>(v, e.entity);
+        break;
+    case EntityKind::Wall:
+        unpack_kind<kWallFields>(v, e.entity);
+        break;
+    case EntityKind::Flag:
+        unpack_kind<kFlagFields>(v, e.entity);
+        break;
+    case EntityKind::Count:
+        break;
+    }
+    return e;
 }
 
 } // namespace mgs::sync

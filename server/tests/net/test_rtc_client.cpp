@@ -2,7 +2,6 @@
 // loopback socket, accept_answer() takes the server's reply from any WebSocket the caller runs
 // (the load generator's asynchronous ones), reports server errors as "<code>: <message>", and the
 // connection then comes up exactly as with the blocking signal().
-#include "net/net_server.hpp"
 #include "net/rtc_client.hpp"
 
 #include <gtest/gtest.h>
@@ -76,66 +75,6 @@ TEST(RtcClient, AcceptAnswerReportsWhatWasWrong) {
     EXPECT_FALSE(c.accept_answer(R"({"type":"answer","sdp":"v=0"})", a, error));
     EXPECT_NE(error.find("unusable answer"), std::string::npos);
     EXPECT_EQ(c.connection(), nullptr);
-}
-
-TEST(RtcClient, SplitSignalingConnectsBothChannels) {
-    metrics::Registry registry;
-    NetConfig nc;
-    nc.http.bind_address = "127.0.0.1";
-    nc.http.port = 0;
-    nc.rtc.bind_address = "127.0.0.1";
-    nc.rtc.port = 0;
-    nc.rtc.public_ips = {"127.0.0.1"};
-    NetServer server(nc, registry);
-    std::string error;
-    ASSERT_TRUE(server.start(error)) << error;
-
-    RtcClient c(cert());
-    RtcClient::Options o;
-    o.http_port = server.http_port();
-    const std::string join = c.make_join(o, error);
-    ASSERT_FALSE(join.empty()) << error;
-    // The caller's own WebSocket carries the join and the reply.
-    namespace beast = boost::beast;
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::resolver resolver(io);
-    beast::websocket::stream<boost::asio::ip::tcp::socket> ws(io);
-    boost::asio::connect(ws.next_layer(), resolver.resolve("127.0.0.1", std::to_string(server.http_port())));
-    ws.handshake("127.0.0.1", "/ws");
-    ws.write(boost::asio::buffer(join));
-    beast::flat_buffer buf;
-    ws.read(buf);
-    RtcClient::Answer answer;
-    ASSERT_TRUE(c.accept_answer(beast::buffers_to_string(buf.data()), answer, error)) << error;
-    EXPECT_EQ(answer.session.size(), 36u);
-    ws.close(beast::websocket::close_code::normal);
-
-    int events = -1;
-    int state = -1;
-    std::size_t bytes = 0;
-    const auto end = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < end && (events < 0 || state < 0)) {
-        rtc::SctpStack::advance(c.now_us());
-        bytes += c.drive();
-        c.send_pending();
-        rtc::ConnectionEvent e;
-        while (c.poll_event(e)) {
-            if (e.type == rtc::ConnectionEvent::Type::Connected) {
-                rtc::ChannelOptions opts;
-                opts.label = "events";
-                events = c.open_channel(opts);
-            } else if (e.type == rtc::ConnectionEvent::Type::ChannelOpen &&
-                       c.connection()->channel_label(e.channel) == "state") {
-                state = e.channel;
-            }
-        }
-        std::this_thread::sleep_for(1ms);
-    }
-    EXPECT_GE(events, 0);
-    EXPECT_GE(state, 0);
-    EXPECT_GT(bytes, 0u); // drive() reports what it read
-    c.close();
-    server.stop();
 }
 
 } // namespace

@@ -239,6 +239,24 @@ ViewEntry player(std::uint16_t id, std::uint32_t x, std::uint32_t y) {
 
 // --- Bitstream -------------------------------------------------------------------------------
 
+TEST(PackedEntry, EveryKindAtItsWidestAndRandomValuesRoundTrip) {
+    Rng rng(21);
+    for (int round = 0; round < 5000; ++round) {
+        const ViewEntry e{static_cast<std::uint16_t>(rng.below(kMaxViewEntries)),
+                          random_entity(rng, random_kind(rng))};
+        EXPECT_EQ(unpack_entry(pack_entry(e)), e);
+    }
+    for (std::uint32_t k = 0; k < static_cast<std::uint32_t>(EntityKind::Count); ++k) {
+        ViewEntry e{1023, {}};
+        e.entity.kind = static_cast<EntityKind>(k);
+        const auto spec = fields(e.entity.kind);
+        for (std::size_t i = 0; i < spec.size(); ++i) {
+            e.entity.f[i] = (1u << spec[i].bits) - 1; // every bit set
+        }
+        EXPECT_EQ(unpack_entry(pack_entry(e)), e) << k;
+    }
+}
+
 TEST(Bitstream, LayoutIsLsbFirst) {
     std::array<std::uint8_t, 4> buf{};
     BitWriter w(buf);
@@ -371,7 +389,7 @@ TEST(Quantise, FieldTablesMatchTheWireFormat) {
     EXPECT_EQ(widths(EntityKind::Player),
               (P{{18, 8}, {18, 8}, {8, 5}, {7, 4}, {6, 0}, {3, 0}, {2, 0}, {7, 0}, {16, 0}}));
     EXPECT_EQ(widths(EntityKind::Projectile), (P{{18, 0}, {18, 0}, {8, 0}, {3, 0}, {16, 0}}));
-    EXPECT_EQ(widths(EntityKind::Pickup), (P{{12, 0}, {1, 0}}));
+    EXPECT_EQ(widths(EntityKind::Pickup), (P{{16, 0}, {1, 0}}));
     EXPECT_EQ(widths(EntityKind::Wall), (P{{16, 0}, {9, 6}}));
     EXPECT_EQ(widths(EntityKind::Flag), (P{{18, 8}, {18, 8}, {1, 0}, {2, 0}}));
     EXPECT_TRUE(fields(EntityKind::Count).empty());
@@ -555,7 +573,7 @@ TEST(DeltaCost, RemovedEntityCostsFourBits) {
 
 TEST(DeltaCost, FullSnapshotCostsPerKind) {
     Rng rng(3);
-    const std::array<std::size_t, 5> expected{98, 76, 26, 38, 52};
+    const std::array<std::size_t, 5> expected{98, 76, 30, 38, 52};
     for (std::uint32_t k = 0; k < 5; ++k) {
         const std::vector<ViewEntry> view{{17, random_entity(rng, static_cast<EntityKind>(k))}};
         EXPECT_EQ(encoded_bits({}, view), 11u + expected[k]) << "kind " << k;
@@ -702,7 +720,7 @@ struct Hand {
     void new_pickup(std::uint32_t id, std::uint32_t kind = 2) {
         w.write(id, kLocalIdBits);
         w.write(kind, kKindBits);
-        w.write(1, 12);
+        w.write(1, 16);
         w.write(1, 1);
     }
     bool decode(std::span<const ViewEntry> baseline, std::vector<ViewEntry>& out) {
@@ -754,7 +772,7 @@ TEST(DeltaDecode, RejectsUnsortedDuplicateOrBadNewEntries) {
     {
         Hand h; // more than 1024
         h.w.write(1025, 11);
-        for (int k = 0; k < 1025; ++k) h.w.write(0, 26);
+        for (int k = 0; k < 1025; ++k) h.w.write(0, 30);
         EXPECT_FALSE(h.decode({}, out));
     }
     {
