@@ -435,7 +435,18 @@ private:
         }
         sf_.storm_all_back_ms = all_back;
         note("storm done");
-        finish();
+        // The gauges cover the server's last 5 s: a storm shorter than a scrape interval is in them.
+        phase_ = Phase::AfterHold;
+        scrape([this](std::optional<Metrics> m) {
+            if (phase_ != Phase::AfterHold) return; // aborted meanwhile
+            if (m) {
+                const TickWindow w = tick_window(*m);
+                if (w.p50_ms) sf_.storm_p50_ms.push_back(*w.p50_ms);
+                if (w.p99_ms) sf_.storm_p99_ms.push_back(*w.p99_ms);
+                if (w.max_ms) sf_.storm_max_ms.push_back(*w.max_ms);
+            }
+            finish();
+        });
     }
 
     void finish() {
