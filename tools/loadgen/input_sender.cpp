@@ -26,7 +26,7 @@ std::span<const InputSample> InputSender::sample(const Controls& controls, std::
     return batch_;
 }
 
-void build_input_batch(flatbuffers::FlatBufferBuilder& b, std::span<const InputSample> inputs) {
+void build_input_batch(flatbuffers::FlatBufferBuilder& b, std::span<const InputSample> inputs, bool resync) {
     b.Clear();
     std::array<flatbuffers::Offset<proto::Input>, 8> offsets{};
     const std::size_t n = std::min(inputs.size(), offsets.size());
@@ -38,7 +38,8 @@ void build_input_batch(flatbuffers::FlatBufferBuilder& b, std::span<const InputS
                                         s.controls.weapon_slot, s.ack_snapshot);
     }
     const auto vec = b.CreateVector(offsets.data(), n);
-    b.Finish(proto::CreateEnvelope(b, proto::Message::InputBatch, proto::CreateInputBatch(b, vec).Union()));
+    b.Finish(proto::CreateEnvelope(b, proto::Message::InputBatch,
+                                   proto::CreateInputBatch(b, vec, resync).Union()));
 }
 
 void build_chat(flatbuffers::FlatBufferBuilder& b, std::string_view text, bool team_only) {

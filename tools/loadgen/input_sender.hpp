@@ -90,8 +90,10 @@ private:
     std::vector<InputSample> batch_;
 };
 
-/// Envelope(InputBatch) of `inputs` (oldest first) into `b` (cleared first).
-void build_input_batch(flatbuffers::FlatBufferBuilder& b, std::span<const InputSample> inputs);
+/// Envelope(InputBatch) of `inputs` (oldest first) into `b` (cleared first); `resync` asks the
+/// server for a full snapshot (sync::SnapshotReceiver::needs_resync()).
+void build_input_batch(flatbuffers::FlatBufferBuilder& b, std::span<const InputSample> inputs,
+                       bool resync = false);
 /// Envelope(ChatSend).
 void build_chat(flatbuffers::FlatBufferBuilder& b, std::string_view text, bool team_only);
 /// Envelope(ScoreboardRequest) for the best `top`.

@@ -65,6 +65,10 @@ constexpr std::array<const char*, 10> kServerCounters{
     "mgs_bytes_sent_total",        "mgs_packets_sent_total",   "mgs_signaling_errors_total",
     "mgs_handshake_failures_total"};
 
+double clock_ticks_per_s() {
+    return static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 double sum_series(const Metrics& m, const std::string& name) {
     double total = 0;
     for (const auto& s : m.samples()) {
@@ -310,6 +314,7 @@ private:
         hold_start_ = Clock::now();
         main_cpu0_ = self_cpu_ms();
         machine0_ = machine_cpu();
+        udp0_ = udp_errors();
         if (o_.server_pid > 0) {
             server_cpu0_ = process_cpu_ms(o_.server_pid);
             threads0_ = thread_cpu_ms(o_.server_pid);
@@ -336,13 +341,18 @@ private:
         sf_.hold_s = std::chrono::duration<double>(Clock::now() - hold_start_).count();
         sf_.loadgen_main_cpu_ms = self_cpu_ms() - main_cpu0_;
         const MachineCpu m1 = machine_cpu();
+        const UdpErrors u1 = udp_errors();
         const double busy = m1.busy - machine0_.busy;
         const double all = busy + (m1.idle - machine0_.idle) + (m1.steal - machine0_.steal);
-        sf_.machine = {{"cores", std::thread::hardware_concurrency()},
-                       {"load_1m_before", load_before_},
-                       {"load_1m_after", load_average_1m()},
-                       {"busy_pct", all > 0 ? 100.0 * busy / all : 0.0},
-                       {"steal_pct", all > 0 ? 100.0 * (m1.steal - machine0_.steal) / all : 0.0}};
+        sf_.machine = {
+            {"cores", std::thread::hardware_concurrency()},
+            {"load_1m_before", load_before_},
+            {"load_1m_after", load_average_1m()},
+            {"busy_pct", all > 0 ? 100.0 * busy / all : 0.0},
+            {"steal_pct", all > 0 ? 100.0 * (m1.steal - machine0_.steal) / all : 0.0},
+            {"busy_ms_per_s", sf_.hold_s > 0 ? busy * 1000.0 / clock_ticks_per_s() / sf_.hold_s : 0.0},
+            {"udp_rcvbuf_errors", u1.rcvbuf - udp0_.rcvbuf},
+            {"udp_sndbuf_errors", u1.sndbuf - udp0_.sndbuf}};
         if (o_.server_pid > 0) {
             const double c1 = process_cpu_ms(o_.server_pid);
             if (server_cpu0_ >= 0 && c1 >= 0) sf_.hold_cpu_ms = c1 - server_cpu0_;
@@ -425,7 +435,18 @@ private:
         }
         sf_.storm_all_back_ms = all_back;
         note("storm done");
-        finish();
+        // The gauges cover the server's last 5 s: a storm shorter than a scrape interval is in them.
+        phase_ = Phase::AfterHold;
+        scrape([this](std::optional<Metrics> m) {
+            if (phase_ != Phase::AfterHold) return; // aborted meanwhile
+            if (m) {
+                const TickWindow w = tick_window(*m);
+                if (w.p50_ms) sf_.storm_p50_ms.push_back(*w.p50_ms);
+                if (w.p99_ms) sf_.storm_p99_ms.push_back(*w.p99_ms);
+                if (w.max_ms) sf_.storm_max_ms.push_back(*w.max_ms);
+            }
+            finish();
+        });
     }
 
     void finish() {
@@ -544,6 +565,7 @@ private:
     double server_cpu0_ = -1;
     std::vector<ThreadCpu> threads0_;
     MachineCpu machine0_;
+    UdpErrors udp0_;
     double load_before_ = load_average_1m();
     std::optional<Metrics> hold_first_;
 };

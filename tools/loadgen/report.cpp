@@ -35,6 +35,8 @@ constexpr auto kCounters = std::to_array<std::pair<const char*, std::uint64_t Wo
     {"scoreboards_received", &WorkerResult::scoreboards_received},
     {"welcomes", &WorkerResult::welcomes},
     {"bad_messages", &WorkerResult::bad_messages},
+    {"resyncs", &WorkerResult::resyncs},
+    {"resync_batches", &WorkerResult::resync_batches},
     {"storm_clients", &WorkerResult::storm_clients},
     {"storm_back", &WorkerResult::storm_back},
     {"storm_failed", &WorkerResult::storm_failed},
@@ -211,6 +213,7 @@ Json build_report(const WorkerResult& r, const ServerFigures& s, int threads, do
     j["chats"] = {{"sent", r.chats_sent}, {"received", r.chats_received}};
     j["scoreboards"] = {{"sent", r.scoreboards_sent}, {"received", r.scoreboards_received}};
     j["bad_messages"] = r.bad_messages;
+    j["resync"] = {{"started", r.resyncs}, {"batches", r.resync_batches}};
 
     const auto cpu =
         s.hold_cpu_ms && s.baseline_cpu_ms_per_s
@@ -237,6 +240,12 @@ Json build_report(const WorkerResult& r, const ServerFigures& s, int threads, do
     j["machine"] = s.machine;
 
     const double loadgen_cpu = r.hold_cpu_ms + s.loadgen_main_cpu_ms;
+    if (j["machine"].is_object() && s.hold_s > 0) {
+        // What the rest of the machine took meanwhile: on a shared machine, the server had less.
+        const double server_ms_per_s = s.hold_cpu_ms ? *s.hold_cpu_ms / s.hold_s : 0.0;
+        j["machine"]["others_ms_per_s"] = std::max(0.0, j["machine"].value("busy_ms_per_s", 0.0) -
+                                                            server_ms_per_s - loadgen_cpu / s.hold_s);
+    }
     j["loadgen_cpu_ms_per_s"] = s.hold_s > 0 ? loadgen_cpu / s.hold_s : 0.0;
     j["loadgen_cpu_ms_per_client_s"] =
         s.hold_s > 0 && r.held > 0 ? loadgen_cpu / s.hold_s / static_cast<double>(r.held) : 0.0;

@@ -49,7 +49,9 @@ struct WorkerResult {
     std::uint64_t scoreboards_sent = 0;
     std::uint64_t scoreboards_received = 0;
     std::uint64_t welcomes = 0;
-    std::uint64_t bad_messages = 0; ///< game messages that failed the FlatBuffers verifier
+    std::uint64_t bad_messages = 0;   ///< game messages that failed the FlatBuffers verifier
+    std::uint64_t resyncs = 0;        ///< times a client started asking for a full snapshot
+    std::uint64_t resync_batches = 0; ///< InputBatch messages sent with resync set
 
     double first_start_ms = -1; ///< since the run's start: first handshake started
     double last_up_ms = -1;     ///< last client of the ramp up

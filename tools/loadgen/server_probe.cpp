@@ -99,6 +99,26 @@ MachineCpu machine_cpu() {
     return {user + nice + system + irq + softirq, idle + iowait, steal};
 }
 
+UdpErrors udp_errors() {
+    std::ifstream f("/proc/net/snmp");
+    std::string header;
+    std::string values;
+    while (std::getline(f, header) && std::getline(f, values)) {
+        if (header.rfind("Udp:", 0) != 0) continue;
+        std::istringstream names(header);
+        std::istringstream nums(values);
+        std::string name;
+        std::string num;
+        UdpErrors e;
+        while (names >> name && nums >> num) {
+            if (name == "RcvbufErrors") e.rcvbuf = std::stod(num);
+            if (name == "SndbufErrors") e.sndbuf = std::stod(num);
+        }
+        return e;
+    }
+    return {};
+}
+
 double load_average_1m() {
     std::ifstream f("/proc/loadavg");
     double l = -1;

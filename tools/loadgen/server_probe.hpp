@@ -38,6 +38,13 @@ struct MachineCpu {
     double busy = 0, idle = 0, steal = 0;
 };
 [[nodiscard]] MachineCpu machine_cpu();
+/// The machine's UDP error counters (/proc/net/snmp): datagrams dropped because a receiving
+/// socket's buffer was full (RcvbufErrors; on loopback: the server's socket or a client's), and
+/// sends refused for a full send buffer (SndbufErrors). Machine-wide, so other traffic counts too.
+struct UdpErrors {
+    double rcvbuf = 0, sndbuf = 0;
+};
+[[nodiscard]] UdpErrors udp_errors();
 /// The 1-minute load average (/proc/loadavg), or -1.
 [[nodiscard]] double load_average_1m();
 

@@ -603,7 +603,9 @@ private:
     }
 
     void on_snapshot(Client& c, const proto::Snapshot& snap) {
+        const std::uint64_t resyncs_before = c.receiver.stats().resyncs;
         const auto r = c.receiver.receive(snap);
+        result_.resyncs += c.receiver.stats().resyncs - resyncs_before;
         switch (r) {
         case sync::ReceiveResult::Ok:
             break;
@@ -691,7 +693,8 @@ private:
         const Controls ctl = c.behaviour.decide(
             t_ms, fight_ ? c.receiver.latest() : std::span<const sync::ViewEntry>(), c.player_id, c.ammo);
         const auto batch = c.inputs.sample(ctl, static_cast<std::uint32_t>(t_ms), c.receiver.ack_id(), t_us);
-        build_input_batch(fbb_, batch);
+        build_input_batch(fbb_, batch, c.receiver.needs_resync());
+        result_.resync_batches += c.receiver.needs_resync() ? 1 : 0;
         send_game(c, false, {fbb_.GetBufferPointer(), fbb_.GetSize()});
         ++result_.inputs_sent;
         ++result_.batches_sent;

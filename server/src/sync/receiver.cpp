@@ -142,12 +142,22 @@ void SnapshotReceiver::reset() {
     }
     newest_ = 0;
     newest_baseline_ = 0;
+    unknown_run_ = 0;
+    resync_ = false;
+}
+
+void SnapshotReceiver::start_resync() noexcept {
+    if (!resync_) {
+        resync_ = true;
+        ++stats_.resyncs;
+    }
 }
 
 ReceiveResult SnapshotReceiver::receive(std::uint32_t id, std::uint32_t baseline,
                                         std::span<const std::uint8_t> data) {
     if (id == 0) {
         ++stats_.decode_errors;
+        start_resync();
         return ReceiveResult::DecodeError;
     }
     if (newest_ != 0 && id <= newest_) {
@@ -159,6 +169,9 @@ ReceiveResult SnapshotReceiver::receive(std::uint32_t id, std::uint32_t baseline
         const auto* held = baseline < id ? find(baseline) : nullptr;
         if (held == nullptr) {
             ++stats_.baseline_missing;
+            if (++unknown_run_ >= kResyncAfterUnknown) {
+                start_resync();
+            }
             return ReceiveResult::BaselineMissing;
         }
         base = *held;
@@ -177,6 +190,7 @@ ReceiveResult SnapshotReceiver::receive(std::uint32_t id, std::uint32_t baseline
     }
     if (result != ReceiveResult::Ok) {
         free_views_.push_back(v);
+        start_resync(); // a server bug or corruption, never loss: only a full snapshot helps
         return result;
     }
     Slot& slot = ring_[id % kRing];
@@ -185,6 +199,10 @@ ReceiveResult SnapshotReceiver::receive(std::uint32_t id, std::uint32_t baseline
     newest_ = id;
     ++stats_.ok;
     stats_.full += baseline == 0 ? 1 : 0;
+    unknown_run_ = 0;
+    if (baseline == 0) {
+        resync_ = false; // the client holds what the server builds on again
+    }
     if (baseline > newest_baseline_) {
         // The server's acknowledgement only grows: views older than this baseline are never named
         // again (a reordered older snapshot is Stale anyway).
@@ -202,6 +220,7 @@ ReceiveResult SnapshotReceiver::receive(const proto::Snapshot& snapshot) {
     const proto::SnapshotHeader* h = snapshot.header();
     if (h == nullptr || snapshot.data() == nullptr) {
         ++stats_.decode_errors;
+        start_resync();
         return ReceiveResult::DecodeError;
     }
     return receive(h->id(), h->baseline(), {snapshot.data()->data(), snapshot.data()->size()});

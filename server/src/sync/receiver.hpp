@@ -13,6 +13,11 @@
 // sorted, unique and below 1024; and no world object is in the view twice (two local ids naming
 // the same player slot, pickup, wall or flag). A snapshot that fails one of them is Inconsistent.
 //
+// Resync, as the web client does it (docs/protocol.md "Resync"): after a snapshot that does not
+// decode, or kResyncAfterUnknown in a row whose baseline is not held, needs_resync() stays true
+// until a full snapshot decodes; the client sends it as `resync` in its InputBatch meanwhile, and
+// the server answers with a full snapshot.
+//
 // Memory: a held view is a vector of up to 1024 entries (56 bytes each). Views older than the
 // baseline of the newest decoded snapshot are released at once: the server encodes against the
 // largest acknowledgement it has seen, so no later snapshot can name them. A client therefore
@@ -50,6 +55,7 @@ struct ReceiverStats {
     std::uint64_t baseline_missing = 0;
     std::uint64_t decode_errors = 0;
     std::uint64_t inconsistent = 0;
+    std::uint64_t resyncs = 0; ///< times needs_resync() became true
 };
 
 /// Decodes the snapshots of one connection. Start a new one (or reset()) for every new
@@ -59,6 +65,9 @@ class SnapshotReceiver {
 public:
     /// Snapshot ids remembered (the server's ring has the same size).
     static constexpr std::uint32_t kRing = 32;
+    /// Snapshots in a row with a baseline not held before asking for a full one (half a second at
+    /// 20 Hz), as RESYNC_AFTER_UNKNOWN in client/src/net/snapshots.ts.
+    static constexpr std::uint32_t kResyncAfterUnknown = 10;
 
     /// Takes one snapshot: its header's id and baseline, and its delta bytes. Ok: the view is
     /// latest() and id is ack_id(). Any other result leaves the receiver as it was (apart from
@@ -77,7 +86,10 @@ public:
     /// Views held now (for tests and memory figures).
     [[nodiscard]] std::size_t views_held() const noexcept;
     [[nodiscard]] const ReceiverStats& stats() const noexcept { return stats_; }
-    /// Forgets every view (a new connection); keeps stats().
+    /// True from a snapshot that did not decode (or was inconsistent), or kResyncAfterUnknown in a
+    /// row with a baseline not held, until a full snapshot decodes: ask the server for a full one.
+    [[nodiscard]] bool needs_resync() const noexcept { return resync_; }
+    /// Forgets every view (a new connection) and any resync; keeps stats().
     void reset();
 
 private:
@@ -89,12 +101,15 @@ private:
     [[nodiscard]] const std::vector<ViewEntry>* find(std::uint32_t id) const noexcept;
     [[nodiscard]] std::int32_t take_view();
     void release(Slot& slot);
+    void start_resync() noexcept;
 
     std::array<Slot, kRing> ring_{};
     std::vector<std::vector<ViewEntry>> views_; // storage reused across snapshots
     std::vector<std::int32_t> free_views_;
     std::uint32_t newest_ = 0;
     std::uint32_t newest_baseline_ = 0;
+    std::uint32_t unknown_run_ = 0; // snapshots in a row whose baseline was not held
+    bool resync_ = false;
     ReceiverStats stats_;
 };
 

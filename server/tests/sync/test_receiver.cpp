@@ -159,6 +159,41 @@ TEST(SnapshotReceiver, ObjectInViewTwiceIsInconsistent) {
     EXPECT_EQ(r.receive(3, 0, encode({}, shots)), ReceiveResult::Ok);
 }
 
+TEST(SnapshotReceiver, AsksForAFullSnapshotAfterACorruptOneUntilOneDecodes) {
+    SnapshotReceiver r;
+    ASSERT_EQ(r.receive(1, 0, encode({}, view_at(0))), ReceiveResult::Ok);
+    EXPECT_FALSE(r.needs_resync());
+    auto cut = encode(view_at(0), view_at(1));
+    cut.resize(1);
+    EXPECT_EQ(r.receive(2, 1, cut), ReceiveResult::DecodeError);
+    EXPECT_TRUE(r.needs_resync());
+    // A delta that decodes does not end it: only a full snapshot does.
+    EXPECT_EQ(r.receive(3, 1, encode(view_at(0), view_at(2))), ReceiveResult::Ok);
+    EXPECT_TRUE(r.needs_resync());
+    EXPECT_EQ(r.receive(4, 0, encode({}, view_at(3))), ReceiveResult::Ok);
+    EXPECT_FALSE(r.needs_resync());
+    EXPECT_EQ(r.stats().resyncs, 1u);
+}
+
+TEST(SnapshotReceiver, AsksForAFullSnapshotAfterTenUnknownBaselinesInARow) {
+    SnapshotReceiver r;
+    ASSERT_EQ(r.receive(1, 0, encode({}, view_at(0))), ReceiveResult::Ok);
+    // Every one against snapshot 2, which never arrived.
+    std::uint32_t id = 3;
+    for (std::uint32_t k = 1; k < SnapshotReceiver::kResyncAfterUnknown; ++k, ++id) {
+        ASSERT_EQ(r.receive(id, 2, encode({}, view_at(1))), ReceiveResult::BaselineMissing);
+    }
+    EXPECT_FALSE(r.needs_resync()) << "one short of the run";
+    // A decode in between starts the count over.
+    ASSERT_EQ(r.receive(id++, 1, encode(view_at(0), view_at(2))), ReceiveResult::Ok);
+    for (std::uint32_t k = 0; k < SnapshotReceiver::kResyncAfterUnknown; ++k, ++id) {
+        ASSERT_EQ(r.receive(id, 2, encode({}, view_at(1))), ReceiveResult::BaselineMissing);
+    }
+    EXPECT_TRUE(r.needs_resync());
+    r.reset();
+    EXPECT_FALSE(r.needs_resync()) << "a new connection starts clean";
+}
+
 TEST(SnapshotReceiver, ResetForgetsTheViewsOfTheOldConnection) {
     SnapshotReceiver r;
     ASSERT_EQ(r.receive(5, 0, encode({}, view_at(0))), ReceiveResult::Ok);

@@ -9,6 +9,7 @@
 #include "server_probe.hpp"
 
 #include "net/game_message.hpp"
+#include "proto/game_generated.h"
 #include "sync/entity.hpp"
 
 #include <gtest/gtest.h>
@@ -97,6 +98,10 @@ TEST(Messages, TheServerParserReadsTheBatchAsSent) {
     EXPECT_EQ(msg.inputs[1].aim, 0.5f);
     EXPECT_EQ(msg.inputs[1].buttons, kButtonFire | kButtonReload);
     EXPECT_EQ(msg.inputs[1].weapon_slot, -1);
+    build_input_batch(b, batch, true);
+    const auto* env = proto::GetEnvelope(b.GetBufferPointer());
+    ASSERT_NE(env->message_as_InputBatch(), nullptr);
+    EXPECT_TRUE(env->message_as_InputBatch()->resync());
 
     build_chat(b, "gg from load7", false);
     const auto chat = net::parse_client_game_message({b.GetBufferPointer(), b.GetSize()});
