@@ -2,7 +2,8 @@
 # make bench: Google Benchmark for the grids, then the headless scenario per preset, state sync,
 # transport, and the web client in headless Chromium. Writes one JSON file per run under
 # bench/results/ (the report plus machine and build information) and prints a summary. Numbers
-# only: nothing here passes or fails on a timing. BENCH_ONLY=sim|transport|client runs one part.
+# only: nothing here passes or fails on a timing. BENCH_ONLY=sim|transport|load|client runs one
+# part; BENCH_LOAD="crowd storm" picks load scenarios (default: crowd hotspot storm ladder).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=bench/results
@@ -16,7 +17,22 @@ compiler=$(c++ --version | head -1)
 machine=$(printf '{"cpu":"%s","cores":%s,"memory":"%s","kernel":"%s"}' "$cpu" "$cores" "$mem" "$(uname -r)")
 build=$(printf '{"commit":"%s","build_type":"Release","compiler":"%s","date":"%s"}' "$commit" "$compiler" "$(date -u +%FT%TZ)")
 
-only=${BENCH_ONLY:-all} # all | sim | transport | client
+only=${BENCH_ONLY:-all} # all | sim | transport | load | client
+
+# Load scenarios with clients that play (tools/scenario.py: the server on 127.0.0.1 and
+# mgs-loadgen sharing this machine): crowd, hotspot, storm and the ladder of client counts.
+run_load() {
+    local s
+    echo "== load: playing clients (mgs-loadgen) against one server on loopback; the load generator shares the cores"
+    for s in ${BENCH_LOAD:-crowd hotspot storm ladder}; do
+        python3 tools/scenario.py "$s" --out "$out" || echo "  $s: did not complete"
+    done
+}
+if [ "$only" = load ]; then
+    run_load
+    echo "results in $out/"
+    exit 0
+fi
 
 # The web client (client/dist, built here when its sources changed) in headless Chromium against
 # mgs-server (arena, 300 bots): navigation -> load -> Play -> first decoded snapshot, the client's
@@ -75,7 +91,7 @@ PY
 echo "== headless scenarios (2 threads) on $cpu, $cores cores"
 run_scenario arena 9000
 run_scenario default 3000
-run_scenario massive 900
+run_scenario massive-sim 900
 run_scenario massive-5000 900 --bots 5000
 fi
 run_transport() { # name clients concurrency rounds
@@ -87,7 +103,7 @@ run_transport() { # name clients concurrency rounds
         --set server.max_players=20000 --set server.max_pending_handshakes=1000 >/dev/null 2>&1 &
     pid=$!
     for _ in $(seq 50); do curl -sf "http://127.0.0.1:$http/healthz" >/dev/null && break; sleep 0.1; done
-    report=$(./build/bin/mgs-loadgen --port "$http" --clients "$clients" --concurrency "$conc" --rounds "$rounds" \
+    report=$(./build/bin/mgs-loadgen --mode transport --port "$http" --clients "$clients" --concurrency "$conc" --rounds "$rounds" \
         --server-pid "$pid" --timeout-s 120 || true)
     kill "$pid"; wait "$pid" 2>/dev/null || true
     printf '{"scenario":"%s","machine":%s,"build":%s,"report":%s}\n' "$name" "$machine" "$build" "${report:-null}" > "$out/$name.json"
@@ -116,5 +132,6 @@ PY
 echo "== transport: WebRTC clients (mgs-loadgen, our own stack) against one server on loopback"
 run_transport transport-500 500 32 20
 run_transport transport-2000 2000 64 5
+[ "$only" = all ] && run_load
 [ "$only" = all ] && run_client
 echo "results in $out/"

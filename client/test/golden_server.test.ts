@@ -60,6 +60,7 @@ describe('golden snapshot sequences', () => {
         stale: 0,
         unknownBaseline: 0,
         malformed: 0,
+        resyncs: 0,
       });
     });
 

@@ -9,6 +9,7 @@ import {
   encodeInputBatch,
   encodePing,
   encodeScoreboardRequest,
+  encodeSpectateControl,
   readEnvelope,
 } from '../src/net/messages';
 import { Message } from '../src/proto/game_generated';
@@ -103,6 +104,21 @@ describe('encodeInputBatch', () => {
     expect(seqs).toEqual([5, 6, 7, 8, 9, 10, 11, 12]);
   });
 
+  it('carries resync only when asked, and the same inputs either way', () => {
+    const inputs = [sample(1), sample(2)];
+    const plain = readEnvelope(encodeInputBatch(inputs));
+    const asking = readEnvelope(encodeInputBatch(inputs, true));
+    if (plain?.type !== Message.InputBatch || asking?.type !== Message.InputBatch) {
+      throw new Error('not an InputBatch');
+    }
+    expect(plain.message.resync()).toBe(false);
+    expect(asking.message.resync()).toBe(true);
+    expect(asking.message.inputsLength()).toBe(2);
+    expect(asking.message.inputs(1)?.seq()).toBe(2);
+    // Appended with default false: a batch without it is byte for byte what it was.
+    expect(encodeInputBatch(inputs, false)).toEqual(encodeInputBatch(inputs));
+  });
+
   it('refuses fields outside their wire range instead of cutting them', () => {
     expect(() => encodeInputBatch([{ ...sample(1), moveX: 2 }])).toThrow(RangeError);
     expect(() => encodeInputBatch([{ ...sample(1), weaponSlot: 4 }])).toThrow(RangeError);
@@ -131,5 +147,19 @@ describe('encodePing and encodeScoreboardRequest', () => {
   it('refuse values outside their wire type', () => {
     expect(() => encodePing(-1, 0)).toThrow(RangeError);
     expect(() => encodeScoreboardRequest(65536)).toThrow(RangeError);
+  });
+});
+
+describe('encodeSpectateControl', () => {
+  it('carries resync only when asked', () => {
+    const plain = readEnvelope(encodeSpectateControl(7, 10, 20, 33));
+    const asking = readEnvelope(encodeSpectateControl(7, 10, 20, 33, true));
+    if (plain?.type !== Message.SpectateControl || asking?.type !== Message.SpectateControl) {
+      throw new Error('not a SpectateControl');
+    }
+    expect(plain.message.resync()).toBe(false);
+    expect(asking.message.resync()).toBe(true);
+    expect(asking.message.follow()).toBe(7);
+    expect(asking.message.ackSnapshot()).toBe(33);
   });
 });

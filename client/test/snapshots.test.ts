@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { BitWriter } from '../src/net/bitstream';
 import type { View } from '../src/net/delta';
 import { EntityKind } from '../src/net/fields';
-import { SNAPSHOT_RING, SnapshotReceiver } from '../src/net/snapshots';
+import { RESYNC_AFTER_UNKNOWN, SNAPSHOT_RING, SnapshotReceiver } from '../src/net/snapshots';
 import { EffectType } from '../src/proto/game_generated';
 import { fullDelta, snapshot } from './util';
 
@@ -74,7 +74,8 @@ describe('SnapshotReceiver', () => {
     expect(r.latest()?.view).toEqual(wallView(101));
     expect(r.ackId()).toBe(3);
     expect(r.viewOf(2)).toBeNull();
-    expect(r.stats()).toEqual({ decoded: 2, stale: 2, unknownBaseline: 0, malformed: 0 });
+    expect(r.stats()).toEqual({ decoded: 2, stale: 2, unknownBaseline: 0, malformed: 0, resyncs: 0 });
+    expect(r.needsResync()).toBe(false);
   });
 
   it('drops a snapshot whose baseline it never decoded, and recovers with a full one', () => {
@@ -131,5 +132,54 @@ describe('SnapshotReceiver', () => {
     expect(r.latest()?.view).toEqual([]);
     expect(r.receive(snapshot({ id: 2, baseline: 1, data: fullDelta(wallView(7)) }))).toBe('decoded');
     expect(r.latest()?.view).toEqual(wallView(7));
+  });
+
+  it('asks for a full snapshot after one that does not decode, until a full one decodes', () => {
+    const r = new SnapshotReceiver();
+    expect(r.receive(full(1, 100))).toBe('decoded');
+    expect(r.needsResync()).toBe(false);
+    expect(r.receive(snapshot({ id: 2, baseline: 1 }))).toBe('malformed'); // an empty delta
+    expect(r.needsResync()).toBe(true);
+    expect(r.resyncReason()).toBe('malformed');
+    // A delta that decodes does not end it: only a full snapshot proves the server started over.
+    expect(r.receive(snapshot({ id: 3, baseline: 1, data: wallDelta(1) }))).toBe('decoded');
+    expect(r.needsResync()).toBe(true);
+    expect(r.receive(full(4, 50))).toBe('decoded');
+    expect(r.needsResync()).toBe(false);
+    expect(r.resyncReason()).toBeNull();
+    expect(r.stats().resyncs).toBe(1);
+  });
+
+  it('asks for a full snapshot when the first ones do not decode (an empty delta of a full snapshot)', () => {
+    const r = new SnapshotReceiver();
+    for (let id = 1; id <= 3; ++id) {
+      expect(r.receive(snapshot({ id, baseline: 0, data: new Uint8Array(0) }))).toBe('malformed');
+      expect(r.needsResync()).toBe(true);
+    }
+    expect(r.stats().resyncs).toBe(1); // one episode, however many snapshots
+    expect(r.receive(full(4, 9))).toBe('decoded');
+    expect(r.needsResync()).toBe(false);
+    expect(r.ackId()).toBe(4);
+  });
+
+  it(`asks for a full snapshot after ${RESYNC_AFTER_UNKNOWN} in a row whose baseline it does not hold`, () => {
+    const r = new SnapshotReceiver();
+    expect(r.receive(full(1, 100))).toBe('decoded');
+    let id = 2;
+    for (let k = 1; k < RESYNC_AFTER_UNKNOWN; ++k) {
+      expect(r.receive(snapshot({ id: id++, baseline: 500, data: wallDelta(1) }))).toBe('unknown-baseline');
+      expect(r.needsResync()).toBe(false);
+    }
+    // A decode in between starts the count over.
+    expect(r.receive(snapshot({ id: id++, baseline: 1, data: wallDelta(1) }))).toBe('decoded');
+    for (let k = 1; k < RESYNC_AFTER_UNKNOWN; ++k) {
+      expect(r.receive(snapshot({ id: id++, baseline: 500, data: wallDelta(1) }))).toBe('unknown-baseline');
+    }
+    expect(r.needsResync()).toBe(false);
+    expect(r.receive(snapshot({ id: id++, baseline: 500, data: wallDelta(1) }))).toBe('unknown-baseline');
+    expect(r.needsResync()).toBe(true);
+    expect(r.resyncReason()).toBe('unknown-baseline');
+    expect(r.receive(full(id, 3))).toBe('decoded');
+    expect(r.needsResync()).toBe(false);
   });
 });

@@ -6,6 +6,7 @@
 #include <benchmark/benchmark.h>
 
 #include <array>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -63,6 +64,44 @@ void BM_EncodeDelta100Moving(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(kPlayers));
 }
 BENCHMARK(BM_EncodeDelta100Moving);
+
+/// The same views through the trusted path (what ClientView::snapshot uses): packed entries, no
+/// validation, the records made from the packed forms, the bits through a BitAppender.
+void BM_EncodeDeltaPacked100Moving(benchmark::State& state) {
+    const Views v = moving_players();
+    std::vector<PackedEntry> baseline;
+    std::vector<PackedEntry> current;
+    for (const ViewEntry& e : v.baseline) baseline.push_back(pack_entry(e));
+    for (const ViewEntry& e : v.current) current.push_back(pack_entry(e));
+    std::array<std::uint8_t, 1200> buf{};
+    std::size_t bits = 0;
+    for (auto _ : state) {
+        BitWriter w(buf);
+        benchmark::DoNotOptimize(encode_delta_packed(baseline, current, w));
+        bits = w.bits();
+        benchmark::DoNotOptimize(buf.data());
+    }
+    state.counters["bits_per_snapshot"] = static_cast<double>(bits);
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(kPlayers));
+}
+BENCHMARK(BM_EncodeDeltaPacked100Moving);
+
+/// One record of a moving player from packed entries (the budget's cost and the bits to write).
+void BM_DeltaRecordMovingPlayer(benchmark::State& state) {
+    const Views v = moving_players();
+    std::vector<std::pair<PackedEntry, PackedEntry>> pairs;
+    for (std::size_t k = 0; k < v.current.size(); ++k) {
+        pairs.emplace_back(pack_entry(v.baseline[k]), pack_entry(v.current[k]));
+    }
+    std::size_t k = 0;
+    for (auto _ : state) {
+        const auto& [before, after] = pairs[k];
+        benchmark::DoNotOptimize(delta_record(before, after));
+        k = k + 1 == pairs.size() ? 0 : k + 1;
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_DeltaRecordMovingPlayer);
 
 void BM_DecodeDelta100Moving(benchmark::State& state) {
     const Views v = moving_players();

@@ -308,7 +308,7 @@ std::vector<Step> scripted() {
         flag(10, 60000, 24000, 1, 0),
         player(12, kPosMax, kPosMax, 255, 127, 63, 7, 3, 127, 65535),
         projectile(13, kPosMax, kPosMax, 255, 7, 65535),
-        pickup(14, 4095, 1),
+        pickup(14, 65535, 1),
         wall(15, 65535, 511),
         flag(16, kPosMax, kPosMax, 1, 3),
         player(20, 0, 0, 0, 0, 0, 0, 0, 0, 0),
@@ -595,13 +595,13 @@ std::vector<DeltaCase> delta_cases() {
         b.u(0, 1).u(kPosMax, 18).u(0, 1).u(0, 18).u(1, 1).s(-16, 5).u(1, 1).s(7, 4);
         b.u(63, 6).u(7, 3).u(3, 2).u(127, 7).u(65535, 16);
         b.explicit_mask(0b11111, 5).u(1, 18).u(2, 18).u(3, 8).u(4, 3).u(5, 16);
-        b.explicit_mask(0b11, 2).u(4095, 12).u(0, 1);
+        b.explicit_mask(0b11, 2).u(65535, 16).u(0, 1);
         b.explicit_mask(0b11, 2).u(65535, 16).u(0, 1).u(511, 9);
         b.explicit_mask(0b1111, 4).u(1, 1).s(-128, 8).u(1, 1).s(127, 8).u(0, 1).u(3, 2);
         b.count(0);
         valid("explicit records with every field", base, b,
               {player(4, kPosMax, 0, 84, 97, 63, 7, 3, 127, 65535), projectile(8, 1, 2, 3, 4, 5),
-               pickup(9, 4095, 0), wall(10, 65535, 511), flag(11, 3872, 5127, 0, 3)});
+               pickup(9, 65535, 0), wall(10, 65535, 511), flag(11, 3872, 5127, 0, 3)});
     }
     {
         Bits b;

@@ -68,6 +68,10 @@ export class App {
   private readonly world = new World();
   private receiver = new SnapshotReceiver();
   private snapshotsReceived = 0;
+  /** Decoded snapshots (players only) that did not hold the own player. */
+  private snapshotsWithoutOwn = 0;
+  /** The resync in progress was reported on the console. */
+  private resyncReported = false;
   private sim: Sim | null = null;
   private map: GameMap | null = null;
   private mapSeed: bigint | null = null;
@@ -469,7 +473,9 @@ export class App {
       const me = snap.me();
       this.own.update(header.tick(), me === null ? null : readOwnState(me));
     }
-    if (this.receiver.receive(snap) !== 'decoded') {
+    const result = this.receiver.receive(snap);
+    this.reportResync(header?.id() ?? 0, result);
+    if (result !== 'decoded') {
       return;
     }
     this.firstSnapshotAtMs ??= now;
@@ -501,6 +507,9 @@ export class App {
         }
       }
     }
+    if (ownFields === null && !this.world.spectator) {
+      this.snapshotsWithoutOwn += 1;
+    }
     this.seenProjectiles = projectiles;
     // One sound per volley (a shotgun fires 8 pellets from one point).
     let lastShot = '';
@@ -514,6 +523,21 @@ export class App {
     this.ownEntity = ownFields;
     for (const e of s.effects) {
       this.onEffect(e, ownId);
+    }
+  }
+
+  /** Says on the console when snapshots stop decoding (the resync starts) and when they decode again. */
+  private reportResync(id: number, result: string): void {
+    const reason = this.receiver.resyncReason();
+    if (reason !== null && !this.resyncReported) {
+      this.resyncReported = true;
+      console.warn(
+        `snapshot ${id}: ${result} (${reason === 'malformed' ? 'does not decode' : 'its baseline is not held'}); ` +
+          'asking the server for a full snapshot',
+      );
+    } else if (reason === null && this.resyncReported) {
+      this.resyncReported = false;
+      console.info(`snapshot ${id}: a full snapshot decoded; snapshots decode again`);
     }
   }
 
@@ -591,6 +615,7 @@ export class App {
       { moveX: 0, moveY: 0, aim: this.lastAim, buttons: 0, weaponSlot: -1 },
       performance.now(),
       this.receiver.ackId(),
+      this.receiver.needsResync(),
     );
     if (bytes !== null) {
       this.send('state', bytes);
@@ -614,7 +639,13 @@ export class App {
       this.inputAccS %= period;
       this.send(
         'state',
-        encodeSpectateControl(this.follow, this.freeCam.x, this.freeCam.y, this.receiver.ackId()),
+        encodeSpectateControl(
+          this.follow,
+          this.freeCam.x,
+          this.freeCam.y,
+          this.receiver.ackId(),
+          this.receiver.needsResync(),
+        ),
       );
       return;
     }
@@ -627,7 +658,7 @@ export class App {
         : { x: rect.width / 2, y: rect.height / 2 };
     const state = this.controls.state(origin.x + rect.left, origin.y + rect.top);
     this.lastAim = state.aim;
-    const bytes = sim.inputs(state, now, this.receiver.ackId());
+    const bytes = sim.inputs(state, now, this.receiver.ackId(), this.receiver.needsResync());
     if (bytes !== null) {
       this.controls.sent();
       this.send('state', bytes);
@@ -908,6 +939,7 @@ export class App {
         fps: this.settings.showFps ? this.fps : null,
         frameMs: this.settings.showFps ? this.frameMs : null,
         simNote: this.simNote(now),
+        syncNote: this.syncNote(),
       },
       now,
     );
@@ -915,6 +947,16 @@ export class App {
       this.lastMinimapMs = now;
       this.updateMinimap(ownTeam);
     }
+  }
+
+  /** What the network panel says while snapshots do not decode. */
+  private syncNote(): string | null {
+    const reason = this.receiver.resyncReason();
+    if (reason === null) {
+      return null;
+    }
+    const why = reason === 'malformed' ? 'do not decode' : 'name baselines not held';
+    return `snapshots ${why}: asking for a full one (${this.receiver.stats().decoded} decoded)`;
   }
 
   private simNote(now: number): string | null {
@@ -1095,6 +1137,11 @@ export class App {
         decoded: stats.decoded,
         lastId: this.receiver.ackId(),
         firstDecodedAtMs: this.firstSnapshotAtMs,
+        malformed: stats.malformed,
+        unknownBaseline: stats.unknownBaseline,
+        resync: this.receiver.needsResync(),
+        resyncs: stats.resyncs,
+        withoutOwn: this.snapshotsWithoutOwn,
       },
       rttMs: this.net.summary(now).rttMs,
       match: m === null ? null : { phase: m.phase, mode: m.mode, red: m.redScore, blue: m.blueScore },

@@ -31,6 +31,14 @@ export interface DebugState {
     readonly lastId: number;
     /** performance.now() (ms since the page's timeOrigin) of the first decoded snapshot; null before. */
     readonly firstDecodedAtMs: number | null;
+    /** Snapshots of this connection that did not decode, and that named a baseline not held. */
+    readonly malformed: number;
+    readonly unknownBaseline: number;
+    /** True while the client asks for a full snapshot (InputBatch.resync); resyncs: times it started. */
+    readonly resync: boolean;
+    readonly resyncs: number;
+    /** Decoded snapshots without the own player (players; since the page loaded). */
+    readonly withoutOwn: number;
   };
   readonly rttMs: number | null;
   readonly match: {

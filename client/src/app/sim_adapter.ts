@@ -101,32 +101,33 @@ export class Sim {
 
   /**
    * The input samples due at `nowMs` (one per server tick), applied to the prediction at once,
-   * and the InputBatch to send (null when no sample was due). Players only.
+   * and the InputBatch to send (null when no sample was due), with `resync` set when the client
+   * asks for a full snapshot. Players only.
    */
-  inputs(controls: ControlState, nowMs: number, ackSnapshot: number): Uint8Array | null {
+  inputs(controls: ControlState, nowMs: number, ackSnapshot: number, resync = false): Uint8Array | null {
     if (this.sender === null) {
       return null;
     }
     const samples = this.sender.update(controls, nowMs, ackSnapshot);
-    return this.applied(samples);
+    return this.applied(samples, resync);
   }
 
   /** One sample now, whatever the clock (a neutral input when the tab is hidden). */
-  inputNow(controls: ControlState, nowMs: number, ackSnapshot: number): Uint8Array | null {
+  inputNow(controls: ControlState, nowMs: number, ackSnapshot: number, resync = false): Uint8Array | null {
     if (this.sender === null) {
       return null;
     }
-    return this.applied([this.sender.sample(controls, nowMs, ackSnapshot)]);
+    return this.applied([this.sender.sample(controls, nowMs, ackSnapshot)], resync);
   }
 
-  private applied(samples: readonly InputSample[]): Uint8Array | null {
+  private applied(samples: readonly InputSample[], resync: boolean): Uint8Array | null {
     if (samples.length === 0 || this.sender === null) {
       return null;
     }
     for (const s of samples) {
       this.predictor?.applyInput(s);
     }
-    return this.sender.batch();
+    return this.sender.batch(resync);
   }
 
   onSnapshot(s: SimSnapshot, receivedMs: number): void {

@@ -146,15 +146,16 @@ export class InputSender {
 
   /**
    * Envelope(InputBatch) of the newest samples not acknowledged yet (at most batchSize, oldest
-   * first), or null when there is none. Marks the newest sample as sent, which releases the
-   * presses latched into it. Call it after each sample (or update() that made any).
+   * first), or null when there is none; `resync` asks the server for a full snapshot
+   * (SnapshotReceiver.needsResync). Marks the newest sample as sent, which releases the presses
+   * latched into it. Call it after each sample (or update() that made any).
    */
-  batch(): Uint8Array | null {
+  batch(resync = false): Uint8Array | null {
     const inputs = this.batchInputs();
     if (inputs.length === 0) {
       return null;
     }
-    const bytes = encodeInputBatch(inputs);
+    const bytes = encodeInputBatch(inputs, resync);
     if (!this.newestSent) {
       this.newestSent = true;
       this.latchedButtons &= ~this.inNewest.buttons;

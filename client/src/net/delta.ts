@@ -34,7 +34,7 @@ export const KIND_BITS = 3;
 export const MAX_VIEW_ENTRIES = 1 << LOCAL_ID_BITS;
 const COUNT_BITS = LOCAL_ID_BITS + 1;
 // Smallest new entry on the wire (id, kind, pickup fields): bounds a count before trusting it.
-const MIN_NEW_ENTRY_BITS = LOCAL_ID_BITS + KIND_BITS + 12 + 1;
+const MIN_NEW_ENTRY_BITS = LOCAL_ID_BITS + KIND_BITS + 16 + 1;
 
 /** The two common change masks of each kind (0 = that prefix is invalid for the kind). */
 export const COMMON_MASKS: readonly (readonly [number, number])[] = [

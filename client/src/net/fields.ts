@@ -64,7 +64,7 @@ export const ProjectileField = {
 } as const;
 
 export const PickupField = {
-  Index: 0, // 12 bits: index in the map's pickup list
+  Index: 0, // 16 bits: index in the map's pickup list
   Available: 1, // 1 bit
 } as const;
 
@@ -96,7 +96,7 @@ export const FIELDS: readonly (readonly FieldSpec[])[] = [
     f('id', 16, 0),
   ],
   [f('x', 18, 0), f('y', 18, 0), f('angle', 8, 0), f('weapon', 3, 0), f('spawn_tick', 16, 0)],
-  [f('index', 12, 0), f('available', 1, 0)],
+  [f('index', 16, 0), f('available', 1, 0)],
   [f('index', 16, 0), f('health', 9, 6)],
   [f('x', 18, 8), f('y', 18, 8), f('team', 1, 0), f('state', 2, 0)],
 ];

@@ -131,9 +131,11 @@ function checkInt8(name: string, v: number, min: number, max: number): void {
 
 /**
  * Envelope(InputBatch) of the newest MAX_BATCH_INPUTS of `inputs` (oldest first, as given).
- * Throws RangeError for a field outside its wire type (a bug in the caller, never silently cut).
+ * `resync`: the client cannot decode against what it holds and asks for a full snapshot
+ * (SnapshotReceiver.needsResync). Throws RangeError for a field outside its wire type (a bug in
+ * the caller, never silently cut).
  */
-export function encodeInputBatch(inputs: readonly InputSample[]): Uint8Array {
+export function encodeInputBatch(inputs: readonly InputSample[], resync = false): Uint8Array {
   const sent = inputs.slice(Math.max(0, inputs.length - MAX_BATCH_INPUTS));
   const b = new flatbuffers.Builder(64 + 48 * sent.length);
   const offsets = sent.map((i) => {
@@ -158,7 +160,7 @@ export function encodeInputBatch(inputs: readonly InputSample[]): Uint8Array {
     );
   });
   const vector = InputBatch.createInputsVector(b, offsets);
-  return finish(b, Message.InputBatch, InputBatch.createInputBatch(b, vector));
+  return finish(b, Message.InputBatch, InputBatch.createInputBatch(b, vector, resync));
 }
 
 /** Envelope(Ping): `id` uint32, `clientTimeMs` the clock to echo, optional payload to echo. */
@@ -201,15 +203,22 @@ export const SPECTATE_POINT = 0xffffffff;
 
 /**
  * Envelope(SpectateControl), spectators only: follow the player in world slot `follow`, or with
- * `follow` = SPECTATE_POINT look at (x, y) in wu (sent as float32); `ackSnapshot` as in an input.
+ * `follow` = SPECTATE_POINT look at (x, y) in wu (sent as float32); `ackSnapshot` and `resync` as
+ * in an InputBatch.
  */
-export function encodeSpectateControl(follow: number, x: number, y: number, ackSnapshot: number): Uint8Array {
+export function encodeSpectateControl(
+  follow: number,
+  x: number,
+  y: number,
+  ackSnapshot: number,
+  resync = false,
+): Uint8Array {
   checkUint('follow', follow, 32);
   checkUint('ackSnapshot', ackSnapshot, 32);
   const b = new flatbuffers.Builder(48);
   return finish(
     b,
     Message.SpectateControl,
-    SpectateControl.createSpectateControl(b, follow, x, y, ackSnapshot),
+    SpectateControl.createSpectateControl(b, follow, x, y, ackSnapshot, resync),
   );
 }

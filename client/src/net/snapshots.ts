@@ -9,6 +9,12 @@
 // Snapshots travel on an unreliable channel: one older than or equal to the newest decoded one is
 // ignored (the newer one supersedes it), one whose baseline is gone is dropped until the server
 // falls back to a full snapshot (baseline 0) or to a baseline the client still has.
+//
+// Resync: a snapshot that does not decode (malformed), or RESYNC_AFTER_UNKNOWN in a row whose
+// baseline the client does not hold, means the client cannot follow the server from what it
+// holds. Then needsResync() is true, and the client sets `resync` in every InputBatch (or
+// SpectateControl) it sends, until a full snapshot (baseline 0) decodes: the server answers with
+// a full snapshot (docs/protocol.md "Views over time").
 
 import type { Effect, EffectType, Snapshot } from '../proto/game_generated';
 import { BitReader } from './bitstream';
@@ -50,7 +56,20 @@ export interface ReceiverStats {
   stale: number;
   unknownBaseline: number;
   malformed: number;
+  /** Times the receiver started asking for a full snapshot. */
+  resyncs: number;
 }
+
+/** Why the receiver asks for a full snapshot. */
+export type ResyncReason = 'malformed' | 'unknown-baseline';
+
+/**
+ * Snapshots in a row (no decode between them) whose baseline is not held before the receiver
+ * asks for a full one: half a second at 20 Hz. The server falls back to a full snapshot by itself
+ * only once the acknowledged one leaves its ring (1.6 s), or never if it believes the client holds
+ * a view that it lost (an acknowledgement from before a reconnection).
+ */
+export const RESYNC_AFTER_UNKNOWN = 10;
 
 function readEffect(e: Effect): SnapshotEffect {
   return { type: e.type(), detail: e.detail(), value: e.value(), x: e.x(), y: e.y(), a: e.a(), b: e.b() };
@@ -62,7 +81,15 @@ export class SnapshotReceiver {
     SNAPSHOT_RING,
   ).fill(undefined);
   private newest: DecodedSnapshot | null = null;
-  private readonly stats_: ReceiverStats = { decoded: 0, stale: 0, unknownBaseline: 0, malformed: 0 };
+  private readonly stats_: ReceiverStats = {
+    decoded: 0,
+    stale: 0,
+    unknownBaseline: 0,
+    malformed: 0,
+    resyncs: 0,
+  };
+  private resync: ResyncReason | null = null;
+  private unknownRun = 0;
 
   /**
    * Takes one Snapshot (from a verified envelope, see readEnvelope). Decodes it if its id is newer
@@ -72,6 +99,7 @@ export class SnapshotReceiver {
     const header = snapshot.header();
     if (header === null || header.id() === 0) {
       this.stats_.malformed += 1;
+      this.startResync('malformed');
       return 'malformed';
     }
     const id = header.id();
@@ -85,6 +113,10 @@ export class SnapshotReceiver {
       const kept = this.viewOf(baselineId);
       if (kept === null) {
         this.stats_.unknownBaseline += 1;
+        this.unknownRun += 1;
+        if (this.unknownRun >= RESYNC_AFTER_UNKNOWN) {
+          this.startResync('unknown-baseline');
+        }
         return 'unknown-baseline';
       }
       baseline = kept;
@@ -92,6 +124,7 @@ export class SnapshotReceiver {
     const view = decodeDelta(baseline, new BitReader(snapshot.dataArray() ?? new Uint8Array(0)));
     if (view === null) {
       this.stats_.malformed += 1;
+      this.startResync('malformed');
       return 'malformed';
     }
     const effects: SnapshotEffect[] = [];
@@ -111,7 +144,32 @@ export class SnapshotReceiver {
       effects,
     };
     this.stats_.decoded += 1;
+    this.unknownRun = 0;
+    if (baselineId === 0) {
+      this.resync = null; // a full snapshot: the client holds what the server will build on
+    }
     return 'decoded';
+  }
+
+  /**
+   * True while the client cannot decode against what it holds: from a malformed snapshot, or
+   * RESYNC_AFTER_UNKNOWN snapshots in a row with a baseline it does not have, until a full
+   * snapshot decodes. Send it as `resync` in every InputBatch / SpectateControl meanwhile.
+   */
+  needsResync(): boolean {
+    return this.resync !== null;
+  }
+
+  /** Why needsResync() is true (the first cause since the last full snapshot), or null. */
+  resyncReason(): ResyncReason | null {
+    return this.resync;
+  }
+
+  private startResync(reason: ResyncReason): void {
+    if (this.resync === null) {
+      this.resync = reason;
+      this.stats_.resyncs += 1;
+    }
   }
 
   /** The newest decoded snapshot, or null before the first one. */

@@ -60,7 +60,7 @@ const MEMBERS: readonly (readonly [Message, TableSpec])[] = [
       ],
     },
   ],
-  [Message.InputBatch, { name: 'InputBatch', fields: [{ kind: 'tables', table: INPUT }] }],
+  [Message.InputBatch, { name: 'InputBatch', fields: [{ kind: 'tables', table: INPUT }, u8] }],
   [
     Message.Events,
     {
@@ -77,7 +77,7 @@ const MEMBERS: readonly (readonly [Message, TableSpec])[] = [
   [Message.Chat, { name: 'Chat', fields: [u32, u8, str] }],
   [Message.ScoreboardRequest, { name: 'ScoreboardRequest', fields: [u16] }],
   [Message.Scoreboard, { name: 'Scoreboard', fields: [structs(16, 4), u32, u32, u32] }],
-  [Message.SpectateControl, { name: 'SpectateControl', fields: [u32, u32, u32, u32] }],
+  [Message.SpectateControl, { name: 'SpectateControl', fields: [u32, u32, u32, u32, u8] }],
 ];
 
 /** The table of each union member, by its type code on the wire. */

@@ -40,6 +40,8 @@ export interface NetModel {
   /** Mean client frame time (ms: update, HUD and render call), shown with the fps. */
   readonly frameMs: number | null;
   readonly simNote: string | null;
+  /** Shown while snapshots do not decode and the client asks for a full one (null: all well). */
+  readonly syncNote: string | null;
 }
 
 const WEAPON_LABELS = ['Pistol', 'Shotgun', 'Rifle', 'Sniper', 'Melee'];
@@ -134,7 +136,7 @@ export class Hud {
     this.banner.setAttribute('role', 'status');
     this.net.id = 'net-panel';
     this.net.setAttribute('aria-label', 'Network');
-    for (let i = 0; i < 7; ++i) {
+    for (let i = 0; i < 8; ++i) {
       const l = el('div', 'whitespace-nowrap');
       this.netLines.push(l);
       this.net.append(l);
@@ -263,6 +265,7 @@ export class Hud {
       n.transportNote ?? '',
       `rtt ${s.rttMs === null ? '–' : `${Math.round(s.rttMs)} ms`} · loss ${s.lossPercent.toFixed(1)}%`,
       `snapshots ${s.snapshotsPerSecond.toFixed(1)}/s`,
+      n.syncNote ?? '',
       `in ${s.kbpsIn.toFixed(1)} kbit/s · out ${s.kbpsOut.toFixed(1)} kbit/s`,
       n.fps !== null
         ? `fps ${n.fps.toFixed(0)}${n.frameMs !== null ? ` · frame ${n.frameMs.toFixed(1)} ms` : ''} · ${n.renderer}`

@@ -157,6 +157,19 @@ describe('InputSender', () => {
     expect(s.nextSequence).toBe(9);
   });
 
+  it('sets resync in the batch when asked (the samples are the same)', () => {
+    const s = new InputSender({ tickHz: 30 });
+    s.sample(right, 0, 4);
+    const plain = s.batch();
+    const asking = s.batch(true);
+    if (plain === null || asking === null) throw new Error('no batch');
+    const read = (bytes: Uint8Array) =>
+      Envelope.getRootAsEnvelope(new flatbuffers.ByteBuffer(bytes)).message(new InputBatch()) as InputBatch;
+    expect(read(plain).resync()).toBe(false);
+    expect(read(asking).resync()).toBe(true);
+    expect(decodeBatch(asking)).toEqual(decodeBatch(plain));
+  });
+
   it('encodes every field of every sample (read back with the generated classes)', () => {
     const s = new InputSender({ tickHz: 30 });
     s.sample({ moveX: -1, moveY: 1, aim: Math.PI / 3, buttons: Buttons.Fire, weaponSlot: 3 }, 1234.9, 17);

@@ -246,6 +246,9 @@ std::vector<Key> build_keys() {
     t.add("server.max_players", MGS_FIELD(max_players), 1, 100000,
           "human players admitted at once (connected or within their resume grace); more get "
           "\"server_full\"");
+    t.add("server.max_spectators", MGS_FIELD(max_spectators), 0, 100000,
+          "spectators admitted at once (connected or within their resume grace), besides the players; "
+          "more get \"server_full\"");
     t.add("server.max_pending_handshakes", MGS_FIELD(max_pending_handshakes), 1, 100000,
           "WebRTC connections being set up at once; more get \"too_many_handshakes\"");
     t.add("server.resume_grace_s", MGS_FIELD(resume_grace_s), 0, 3600,
@@ -265,6 +268,10 @@ std::vector<Key> build_keys() {
     t.add("server.stats_interval_s", MGS_FIELD(stats_interval_s), 0.1, 3600,
           "period of the live statistics line (s)");
 
+    t.add("server.overload_max_level", MGS_FIELD(overload_max_level), 0, 5,
+          "deepest overload level the server may go to when ticks take too long (0 = never shed work): "
+          "1 far entities every other snapshot, 2 snapshots at 3/4 rate, 3 at half rate, 4 smaller views, "
+          "5 bots decide at half rate");
     t.add("sync.snapshot_hz", MGS_FIELD(snapshot_hz), 1, 240,
           "snapshots per second sent to each client; at most match.tick_hz");
     t.add("sync.view_half_width", MGS_FIELD(view_half_width), 100, 16000,

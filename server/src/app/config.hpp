@@ -45,6 +45,7 @@ struct ServerConfig {
     std::string public_ip = "auto"; ///< comma-separated advertised addresses, or "auto"
     std::string static_dir = "client/dist";
     int max_players = 1000; ///< human players
+    int max_spectators = 100;
     int max_pending_handshakes = 256;
     int resume_grace_s = 30;
     int connect_timeout_s = 20;
@@ -63,6 +64,7 @@ struct ServerConfig {
     float view_hysteresis = 200.0f;   ///< entities leave the view only this far outside it (wu)
     int snapshot_budget_bytes = 1060; ///< delta + effects bytes per snapshot message
     int max_effects = 32;             ///< effects per snapshot message
+    int overload_max_level = 5;       ///< deepest overload level used (0: never shed work)
 
     sim::Rules rules;
     world::MapParams map;

@@ -1,5 +1,6 @@
 #include "app/game_sync.hpp"
 
+#include "net/game_message.hpp"
 #include "proto/game_generated.h"
 
 #include <spdlog/spdlog.h>
@@ -14,7 +15,9 @@ namespace {
 
 /// Rough size of one PlayerInfo in an Events message, besides its name.
 constexpr std::size_t kPlayerInfoBytes = 40;
-/// An Events message with player names stays under this (GameMessage::kMaxBytes is 1200).
+/// What each of a client's two FlatBuffers builders holds (their initial size; no message needs more).
+constexpr std::size_t kBuilderBytes = 1400;
+/// An Events message with player names stays under this (every message is under 1200 bytes).
 constexpr std::size_t kEventsBudget = 1000;
 
 std::uint8_t team_code(sim::Team t) noexcept {
@@ -59,20 +62,50 @@ std::size_t GameSync::delta_budget(std::size_t budget_bytes, std::size_t effects
     return budget_bytes > extra + kMinDeltaBytes ? budget_bytes - extra : kMinDeltaBytes;
 }
 
-GameSync::GameSync(net::NetServer& net, sim::World& world, SyncConfig config, MapPublisher* maps)
-    : net_(net), world_(world), config_(config), maps_(maps), map_seed_(world.map().seed),
+GameSync::GameSync(session::GameLink& link, sim::World& world, SyncConfig config, MapPublisher* maps)
+    : link_(link), world_(world), config_(config), maps_(maps), map_seed_(world.map().seed),
       frame_(world.map().bounds().max.x, world.map().bounds().max.y),
-      log_(world.map().bounds().max.x, world.map().bounds().max.y) {
+      log_(world.map().bounds().max.x, world.map().bounds().max.y),
+      by_slot_(link.max_sessions(), UINT32_MAX) {
     config_.max_effects = std::clamp(config_.max_effects, 0, kMaxEffects);
-    config_.snapshot_hz = std::clamp(config_.snapshot_hz, 1, std::max(1, config_.tick_hz));
+    config_.tick_hz = std::max(1, config_.tick_hz);
+    config_.snapshot_hz = std::clamp(config_.snapshot_hz, 1, config_.tick_hz);
+    snapshot_hz_ = config_.snapshot_hz;
     if (maps_ != nullptr) {
         maps_->publish(world.map());
     }
 }
 
-GameSync::Client* GameSync::client_of(std::uint32_t session) noexcept {
-    auto it = by_session_.find(session);
-    return it == by_session_.end() ? nullptr : clients_[it->second].get();
+GameSync::Client* GameSync::client_of(session::SessionRef session) noexcept {
+    if (session.slot >= by_slot_.size() || by_slot_[session.slot] == UINT32_MAX) {
+        return nullptr;
+    }
+    Client* c = clients_[by_slot_[session.slot]].get();
+    return c->session == session ? c : nullptr;
+}
+
+GameSync::Memory GameSync::memory() const noexcept {
+    Memory m;
+    m.clients = clients_.size();
+    for (const auto& c : clients_) {
+        m.views += c->view->memory_bytes();
+        // The two builders start at 1400 bytes and never need more (every message is under 1200).
+        m.buffers += sizeof(Client) + sizeof(sync::ClientView) + c->bits.capacity() +
+                     c->known.capacity() * sizeof(std::uint64_t) +
+                     c->infos.capacity() * sizeof(std::uint32_t) +
+                     c->scratch.capacity() * sizeof(std::uint32_t) + 2 * kBuilderBytes;
+    }
+    return m;
+}
+
+void GameSync::set_snapshot_hz(int hz) noexcept {
+    snapshot_hz_ = std::clamp(hz, 1, config_.tick_hz);
+}
+
+void GameSync::send(const Client& c, bool reliable, std::span<const std::uint8_t> bytes) {
+    link_.batch().add(c.session, c.epoch,
+                      reliable ? session::OutBatch::Channel::Events : session::OutBatch::Channel::State,
+                      bytes);
 }
 
 bool GameSync::knows(const Client& c, std::uint32_t slot) const noexcept {
@@ -92,7 +125,13 @@ void GameSync::set_known(Client& c, std::uint32_t slot, bool on) {
     c.known[w] = on ? (c.known[w] | bit) : (c.known[w] & ~bit);
 }
 
-void GameSync::on_join(const net::GameRequest& r) {
+void GameSync::on_join(const session::Control& r) {
+    if (r.session.slot >= by_slot_.size()) {
+        return;
+    }
+    if (by_slot_[r.session.slot] != UINT32_MAX) {
+        on_leave({session::Control::Type::Leave, clients_[by_slot_[r.session.slot]]->session});
+    }
     const sim::Team team = r.team == 0 ? sim::Team::Red : r.team == 1 ? sim::Team::Blue : sim::Team::None;
     auto c = std::make_unique<Client>();
     c->session = r.session;
@@ -101,35 +140,34 @@ void GameSync::on_join(const net::GameRequest& r) {
     if (r.spectate) {
         c->spectator = true;
         c->camera = world_.map().bounds().center();
-        spdlog::info("spectator {} joined (session {})", r.name.data(), r.session);
+        spdlog::info("spectator {} joined (session {})", r.name.data(), r.session.slot);
     } else {
         c->player = world_.add_player(r.name.data(), false, team);
-        net_.player_joined(r.session, c->player.index);
-        spdlog::info("player {} joined (session {})", r.name.data(), r.session);
+        link_.reply({r.session, c->player.index});
+        spdlog::info("player {} joined (session {})", r.name.data(), r.session.slot);
     }
-    by_session_[r.session] = clients_.size();
+    by_slot_[r.session.slot] = static_cast<std::uint32_t>(clients_.size());
     clients_.push_back(std::move(c));
 }
 
-void GameSync::on_leave(const net::GameRequest& r) {
-    auto it = by_session_.find(r.session);
-    if (it == by_session_.end()) {
+void GameSync::on_leave(const session::Control& r) {
+    if (client_of(r.session) == nullptr) {
         return;
     }
-    const std::size_t i = it->second;
+    const std::size_t i = by_slot_[r.session.slot];
     if (!clients_[i]->spectator) {
         world_.remove_player(clients_[i]->player);
     }
-    spdlog::info("player of session {} left", r.session);
-    by_session_.erase(it);
+    spdlog::info("{} of session {} left", clients_[i]->spectator ? "spectator" : "player", r.session.slot);
+    by_slot_[r.session.slot] = UINT32_MAX;
     if (i + 1 != clients_.size()) {
         clients_[i] = std::move(clients_.back());
-        by_session_[clients_[i]->session] = i;
+        by_slot_[clients_[i]->session.slot] = static_cast<std::uint32_t>(i);
     }
     clients_.pop_back();
 }
 
-void GameSync::on_chat(Client& from, const net::GameRequest& r) {
+void GameSync::on_chat(Client& from, const session::Request& r) {
     if (!world_.valid(from.player)) {
         return;
     }
@@ -166,13 +204,13 @@ void GameSync::on_chat(Client& from, const net::GameRequest& r) {
         if (r.team_only && (c->spectator || world_.players().team[c->player.index] != team)) {
             continue;
         }
-        (void)net_.send_to_client(c->session, true, bytes);
+        send(*c, true, bytes);
     }
     spdlog::debug("chat from {}{}: {}", world_.players().name[from.player.index],
                   r.team_only ? " (team)" : "", line);
 }
 
-void GameSync::on_scoreboard(Client& c, const net::GameRequest& r) {
+void GameSync::on_scoreboard(Client& c, const session::Request& r) {
     if (!active(c)) {
         return;
     }
@@ -216,7 +254,9 @@ void GameSync::on_scoreboard(Client& c, const net::GameRequest& r) {
         proto::CreateScoreboard(fb, fb.CreateVectorOfStructs(rows.data(), n),
                                 static_cast<std::uint32_t>(score_order_.size()), score[0], score[1]);
     fb.Finish(proto::CreateEnvelope(fb, proto::Message::Scoreboard, board.Union()));
-    (void)net_.send_to_client(c.session, true, {fb.GetBufferPointer(), fb.GetSize()});
+    if (c.ready) {
+        send(c, true, {fb.GetBufferPointer(), fb.GetSize()});
+    }
 }
 
 Vec2 GameSync::view_center(const Client& c) const noexcept {
@@ -231,88 +271,87 @@ Vec2 GameSync::view_center(const Client& c) const noexcept {
 }
 
 void GameSync::drain() {
-    ++drains_;
-    net::GameRequest r;
-    while (net_.poll_request(r)) {
-        switch (r.type) {
-        case net::GameRequest::Type::Join:
-            on_join(r);
-            break;
-        case net::GameRequest::Type::Leave:
-            on_leave(r);
-            break;
-        case net::GameRequest::Type::Ready:
-            if (Client* c = client_of(r.session)) {
-                // A new connection (first, or a resume after a page reload): the client has
-                // nothing, so names and the match are sent again and the next snapshot is full.
-                c->ready = true;
-                c->needs_match = true;
-                c->known.clear();
-                c->acked = 0;
-                c->last_input = 0; // a reloaded page numbers its inputs from 1 again
-            }
-            break;
-        case net::GameRequest::Type::Offline:
-            if (Client* c = client_of(r.session)) {
-                c->ready = false;
-                if (!c->spectator) {
-                    sim::Input idle;
-                    idle.aim = world_.players().aim[c->player.index];
-                    world_.set_input(c->player, idle); // no walking or firing while away
-                }
-            }
-            break;
-        case net::GameRequest::Type::Input: {
-            Client* c = client_of(r.session);
-            if (c == nullptr) {
-                break;
-            }
-            // Inputs may arrive repeated (redundancy) or out of order: only newer ones count.
-            if (r.seq > c->last_input || c->last_input == 0) {
-                sim::Input in;
-                in.seq = r.seq;
-                in.move_x = r.move_x;
-                in.move_y = r.move_y;
-                in.aim = r.aim;
-                in.buttons = r.buttons;
-                in.weapon_slot = r.weapon_slot;
-                if (c->input_drain == drains_) {
-                    // Several inputs before one tick: the newest moves and aims, but a press in
-                    // any of them counts (a click must not vanish between two ticks).
-                    in.buttons |= c->pending.buttons;
-                    if (in.weapon_slot < 0) {
-                        in.weapon_slot = c->pending.weapon_slot;
-                    }
-                }
-                c->pending = in;
-                c->input_drain = drains_;
-                world_.set_input(c->player, in);
-                c->last_input = r.seq;
-            }
-            c->acked = std::max(c->acked, r.ack_snapshot);
-            break;
-        }
-        case net::GameRequest::Type::Spectate:
-            if (Client* c = client_of(r.session); c != nullptr && c->spectator) {
-                const Aabb b = world_.map().bounds();
-                c->follow = r.follow;
-                c->camera = {std::clamp(r.camera_x, b.min.x, b.max.x),
-                             std::clamp(r.camera_y, b.min.y, b.max.y)};
-                c->acked = std::max(c->acked, r.ack_snapshot);
-            }
-            break;
-        case net::GameRequest::Type::Chat:
-            if (Client* c = client_of(r.session)) {
-                on_chat(*c, r);
-            }
-            break;
-        case net::GameRequest::Type::Scoreboard:
-            if (Client* c = client_of(r.session)) {
-                on_scoreboard(*c, r);
-            }
-            break;
+    session::Control ctl;
+    while (link_.poll_control(ctl)) {
+        if (ctl.type == session::Control::Type::Join) {
+            on_join(ctl);
+        } else {
+            on_leave(ctl);
         }
     }
+    // Inputs first (a new connection resets what the requests below are answered against).
+    session::InputState st;
+    for (const auto& c : clients_) {
+        if (link_.read_input(c->session.slot, st) && st.generation == c->session.generation) {
+            apply_input(*c, st);
+        }
+    }
+    session::Request r;
+    while (link_.poll_request(r)) {
+        Client* c = client_of(r.session);
+        if (c == nullptr) {
+            continue;
+        }
+        if (r.type == session::Request::Type::Chat) {
+            on_chat(*c, r);
+        } else {
+            on_scoreboard(*c, r);
+        }
+    }
+}
+
+void GameSync::apply_input(Client& c, const session::InputState& st) {
+    if (st.epoch != c.epoch) {
+        // A new connection (first, or a resume after a page reload): the client has nothing, so
+        // names and the match are sent again, its snapshots start over (ids from 1, the first one
+        // full) and its input numbering starts over.
+        c.epoch = st.epoch;
+        c.needs_match = true;
+        c.known.clear();
+        c.infos.clear();
+        c.acked = 0;
+        c.last_input = 0;
+        c.own_age = 0;
+        c.force_full = false;
+        c.view = std::make_unique<sync::ClientView>(config_.view);
+    }
+    if (st.ready != c.ready) {
+        c.ready = st.ready;
+        if (!c.ready && !c.spectator && world_.valid(c.player)) {
+            // Away (connection lost, within the resume grace): no walking or firing meanwhile.
+            sim::Input idle;
+            idle.aim = world_.players().aim[c.player.index];
+            world_.set_input(c.player, idle);
+        }
+    }
+    if (!c.spectator && st.inputs != c.seen.inputs && c.ready && world_.valid(c.player)) {
+        // The newest input moves and aims; a press in any input since the last tick counts (a
+        // click must not vanish between two ticks); the newest weapon selection since then holds.
+        sim::Input in;
+        in.seq = st.seq;
+        in.move_x = st.move_x;
+        in.move_y = st.move_y;
+        in.aim = st.aim;
+        in.buttons = st.buttons;
+        for (std::size_t b = 0; b < st.presses.size(); ++b) {
+            if (st.presses[b] != c.seen.presses[b]) {
+                in.buttons = static_cast<std::uint8_t>(in.buttons | (1u << b));
+            }
+        }
+        in.weapon_slot = st.weapon_changes != c.seen.weapon_changes ? st.weapon_slot : std::int8_t{-1};
+        world_.set_input(c.player, in);
+        c.last_input = st.seq;
+    }
+    if (c.spectator) {
+        const Aabb b = world_.map().bounds();
+        c.follow = st.follow;
+        c.camera = {std::clamp(st.camera_x, b.min.x, b.max.x), std::clamp(st.camera_y, b.min.y, b.max.y)};
+    }
+    if (st.resyncs != c.seen.resyncs) {
+        c.force_full = true;
+    }
+    c.acked = st.ack;
+    c.seen = st;
 }
 
 flatbuffers::Offset<proto::MatchState> GameSync::match_state(flatbuffers::FlatBufferBuilder& fb) const {
@@ -372,6 +411,9 @@ void GameSync::build_snapshot(Client& c) {
         area, center, std::span(c.effects).first(static_cast<std::size_t>(config_.max_effects)), c.scratch);
     // The delta gets what the effects leave of the budget.
     // The own state rides along when it changed, and every kOwnRefresh snapshots (it may be lost).
+    // A client that asked for a resync gets a full snapshot (baseline 0) next.
+    const std::uint32_t acked = c.force_full ? 0 : c.acked;
+    c.force_full = false;
     const OwnFields* me = nullptr;
     if (!c.spectator) {
         const sim::Players& p = world_.players();
@@ -386,7 +428,7 @@ void GameSync::build_snapshot(Client& c) {
         now.damage_until = p.damage_until[s];
         now.protected_until = p.protected_until[s];
         now.respawn_tick = p.alive[s] != 0 ? 0 : p.respawn_tick[s];
-        if (now != c.own || ++c.own_age >= kOwnRefresh || c.acked == 0) {
+        if (now != c.own || ++c.own_age >= kOwnRefresh || acked == 0) {
             c.own = now;
             c.own_age = 0;
             me = &c.own;
@@ -395,18 +437,21 @@ void GameSync::build_snapshot(Client& c) {
     const std::size_t budget = delta_budget(v.budget_bytes, neffects, me != nullptr);
     sync::BitWriter w(c.bits);
     std::uint32_t baseline = 0;
-    const std::uint32_t id = c.view->snapshot(frame_, center, c.acked, w, baseline, budget);
+    // The own player is in every snapshot of its client, whatever the crowd and the budget.
+    const std::uint32_t own_key =
+        c.spectator ? sync::Frame::kNoKey : sync::Frame::key(sync::EntityKind::Player, c.player.index);
+    const std::uint32_t id = c.view->snapshot(frame_, center, acked, w, baseline, budget, own_key, shed_);
     encode_snapshot_message(c.builder, {id, world_.tick(), baseline, c.last_input},
                             {c.bits.data(), w.bytes()}, std::span(c.effects).first(neffects), me);
 
     // Players now in view whose names the client lacks (checked against what it was sent).
-    const std::span<const sync::ViewEntry> sent = c.view->sent(id);
+    const std::span<const sync::PackedEntry> sent = sync::ClientView::last_entries();
     const sim::Players& p = world_.players();
-    for (const sync::ViewEntry& e : sent) {
-        if (e.entity.kind != sync::EntityKind::Player) {
+    for (const sync::PackedEntry& e : sent) {
+        if (e.kind() != sync::EntityKind::Player) {
             continue;
         }
-        const std::uint32_t slot = e.entity.f[sync::kPlayerId];
+        const std::uint32_t slot = sync::packed_field(e, sync::kPlayerId);
         if (slot < p.size() && p.in_use[slot] != 0 && !knows(c, slot)) {
             c.infos.push_back(slot);
         }
@@ -469,18 +514,24 @@ void GameSync::after_tick(Executor& exec) {
             set_known(*c, slot, false);
         }
     }
-    // Snapshot ticks: the ones where tick * snapshot_hz / tick_hz crosses an integer.
-    const std::uint64_t due = static_cast<std::uint64_t>(world_.tick()) *
-                              static_cast<std::uint64_t>(config_.snapshot_hz) /
-                              static_cast<std::uint64_t>(std::max(1, config_.tick_hz));
-    if (due == snapshots_sent_ || clients_.empty()) {
-        snapshots_sent_ = due;
-        if (clients_.empty()) {
-            log_.clear();
-        }
-        return;
+    // Snapshot ticks: snapshot_hz of every tick_hz ticks, evenly spread (at 20 of 30: two ticks
+    // out of three). The rate may change between ticks (overload); the spacing follows at once.
+    snapshot_credit_ += snapshot_hz_;
+    const bool due = snapshot_credit_ >= config_.tick_hz;
+    if (due) {
+        snapshot_credit_ -= config_.tick_hz;
     }
-    snapshots_sent_ = due;
+    if (due && !clients_.empty()) {
+        build_messages(exec);
+        log_.clear();
+    } else if (clients_.empty()) {
+        log_.clear();
+    }
+    // Every tick: chat lines and scoreboards answered in drain() go out now, with the snapshots.
+    (void)link_.publish(world_.tick());
+}
+
+void GameSync::build_messages(Executor& exec) {
     if (world_.map().seed != map_seed_) {
         // A match brought a new map: publish it before the MatchState that announces it.
         map_seed_ = world_.map().seed;
@@ -507,38 +558,32 @@ void GameSync::after_tick(Executor& exec) {
             Client& c = *clients_[i];
             c.builder.Clear();
             c.events.Clear();
-            if (!active(c)) {
+            // Nothing is made for a client whose connection is not up: its snapshot ids advance
+            // only for snapshots that go out.
+            if (!active(c) || !c.ready) {
+                c.infos.clear();
                 continue;
             }
             build_snapshot(c);
-            if (c.ready) {
-                build_client_events(c, match_changed);
-            } else {
-                c.infos.clear();
-            }
+            build_client_events(c, match_changed);
         }
     });
-    // The queue to the network thread has one producer: hand the messages over in order. Names
-    // come before the events that use them; a reliable message the queue refused is rebuilt.
+    // Into the tick's batch, in client order: names come before the events that use them, the
+    // snapshot last.
     for (const auto& c : clients_) {
-        if (!active(*c)) {
+        if (!active(*c) || !c->ready) {
             continue;
         }
-        if (c->ready && c->events.GetSize() > 0 &&
-            !net_.send_to_client(c->session, true, {c->events.GetBufferPointer(), c->events.GetSize()})) {
-            c->known.clear();
-            c->needs_match = true;
+        if (c->events.GetSize() > 0) {
+            send(*c, true, {c->events.GetBufferPointer(), c->events.GetSize()});
         }
-        if (c->ready) {
-            for (std::size_t k = 0; k < global_count_; ++k) {
-                (void)net_.send_to_client(c->session, true, global_msgs_[k]);
-            }
+        for (std::size_t k = 0; k < global_count_; ++k) {
+            send(*c, true, global_msgs_[k]);
         }
         if (c->builder.GetSize() > 0) {
-            net_.send_to_client(c->session, false, {c->builder.GetBufferPointer(), c->builder.GetSize()});
+            send(*c, false, {c->builder.GetBufferPointer(), c->builder.GetSize()});
         }
     }
-    log_.clear();
 }
 
 } // namespace mgs::app

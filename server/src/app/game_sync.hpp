@@ -1,18 +1,24 @@
 #pragma once
 // The simulation thread's side of the network: players for sessions, their inputs, chat and
-// scoreboard requests, and everything sent back. Talks to net::NetServer only through its
-// lock-free queues, so the tick never waits on the network thread.
+// scoreboard requests, and everything sent back. Talks to the network thread only through
+// session::GameLink (lock-free queues, one input slot per session, batches of messages), so the
+// tick never waits on the network thread.
 //
-//   per tick:          drain()       joins, leaves, readiness, inputs (newer sequence numbers only),
-//                                    chat lines (relayed at once), scoreboard requests (answered)
-//                      after_tick()  the tick's events into the EventLog
+//   per tick:          drain()       joins, leaves, chat lines (relayed at once), scoreboard
+//                                    requests (answered); then every session's input slot:
+//                                    a new connection (epoch) starts the client over, the newest
+//                                    input (with the presses since the last tick) is applied
+//                      after_tick()  the tick's events into the EventLog; the tick's messages
+//                                    handed over in one batch (GameLink::publish wakes the
+//                                    network thread)
 //   at snapshot rate:  after_tick()  one Frame and one effect index for everyone; then per client,
 //                                    in parallel: its view delta against the snapshot it
 //                                    acknowledged plus the effects near it (state channel), and
 //                                    the names of players new to it (events channel); global
 //                                    events (kill feed, flags, match) are built once and sent to all
 #include "app/map_publisher.hpp"
-#include "net/net_server.hpp"
+#include "net/game_message.hpp"
+#include "session/game_link.hpp"
 #include "sim/world.hpp"
 #include "sync/effects.hpp"
 #include "sync/view.hpp"
@@ -72,7 +78,7 @@ public:
     /// Global events per Events message (12 bytes each: the message stays well under 1200).
     static constexpr std::size_t kGlobalsPerMessage = 48;
     /// Rows of a scoreboard (16 bytes each).
-    static constexpr std::uint16_t kMaxScoreRows = 60;
+    static constexpr std::uint16_t kMaxScoreRows = net::ClientGameMessage::kMaxScoreboardRows;
     /// The delta always gets at least this much of a snapshot (effects give way first).
     static constexpr std::size_t kMinDeltaBytes = 64;
     /// The own state is resent at least every this many snapshots (it rides unreliable ones).
@@ -84,44 +90,61 @@ public:
                                                   bool own) noexcept;
 
     /// `maps` (optional) is kept up to date with the world's map, for GET /map.
-    GameSync(net::NetServer& net, sim::World& world, SyncConfig config, MapPublisher* maps = nullptr);
+    GameSync(session::GameLink& link, sim::World& world, SyncConfig config, MapPublisher* maps = nullptr);
 
-    /// Applies what the network queued: joins (players made), leaves, inputs, chat, requests.
+    /// Applies what the network queued: joins (players made), leaves, chat, requests, inputs.
     void drain();
-    /// After a tick: collects its events; snapshots and events when a snapshot is due.
+    /// After a tick: collects its events; snapshots and events when a snapshot is due; hands the
+    /// tick's messages to the network thread.
     void after_tick(Executor& exec);
 
     [[nodiscard]] std::size_t clients() const noexcept { return clients_.size(); }
+    /// Snapshots per second from now on (1 .. tick_hz); the configured rate unless overloaded.
+    void set_snapshot_hz(int hz) noexcept;
+    /// Work the views shed from now on (overload: smaller views, far entities less often).
+    void set_shedding(const sync::Shedding& shed) noexcept { shed_ = shed; }
+    /// Heap held for clients (all of them), by part, for the memory report. Simulation thread.
+    struct Memory {
+        std::size_t clients = 0;
+        std::size_t views = 0;   ///< ClientViews: members, local ids, the snapshots remembered
+        std::size_t buffers = 0; ///< builders, bit buffer, names known, effect slots, the Client itself
+    };
+    [[nodiscard]] Memory memory() const noexcept;
+    [[nodiscard]] int snapshot_hz() const noexcept { return snapshot_hz_; }
 
 private:
     struct Client {
-        std::uint32_t session = 0;
+        session::SessionRef session;
         sim::PlayerId player; // invalid for a spectator
         bool spectator = false;
         Vec2 camera{}; // spectators: where they look unless following
         std::uint32_t follow = sim::kNoPlayer;
         std::uint32_t last_input = 0;
-        OwnFields own{};               // private state as last sent
-        std::uint32_t own_age = 0;     // snapshots since it was last sent
-        sim::Input pending{};          // the input set in the current drain
-        std::uint64_t input_drain = 0; // the drain that set it
+        OwnFields own{};           // private state as last sent
+        std::uint32_t own_age = 0; // snapshots since it was last sent
         std::uint32_t acked = 0;
-        bool ready = false;      // reliable channel open: events may be sent
-        bool needs_match = true; // next Events message carries the match state
+        std::uint32_t epoch = 0;    // the connection messages are made for (session::InputState)
+        bool ready = false;         // that connection is up and welcomed: messages may be sent
+        bool needs_match = true;    // next Events message carries the match state
+        bool force_full = false;    // the client asked for a full snapshot
+        session::InputState seen{}; // the slot as last applied (counters diffed against it)
         std::unique_ptr<sync::ClientView> view;
         std::vector<std::uint8_t> bits;
         std::vector<std::uint64_t> known; // player slots whose PlayerInfo the client has
         std::vector<std::uint32_t> infos; // scratch: slots to introduce in this snapshot
         std::vector<std::uint32_t> scratch;
         std::array<sync::EffectRecord, kMaxEffects> effects{};
-        flatbuffers::FlatBufferBuilder builder{1400};
+        flatbuffers::FlatBufferBuilder builder{1400}; // kBuilderBytes
         flatbuffers::FlatBufferBuilder events{1400};
     };
 
-    void on_join(const net::GameRequest& r);
-    void on_leave(const net::GameRequest& r);
-    void on_chat(Client& from, const net::GameRequest& r);
-    void on_scoreboard(Client& c, const net::GameRequest& r);
+    void on_join(const session::Control& r);
+    void on_leave(const session::Control& r);
+    void on_chat(Client& from, const session::Request& r);
+    void on_scoreboard(Client& c, const session::Request& r);
+    void apply_input(Client& c, const session::InputState& st);
+    void send(const Client& c, bool reliable, std::span<const std::uint8_t> bytes);
+    void build_messages(Executor& exec);
     void build_snapshot(Client& c);
     void build_client_events(Client& c, bool match_changed);
     void build_global_events(bool match_changed);
@@ -135,19 +158,20 @@ private:
     /// Where a client's view is centred: its player, or a spectator's followed player or camera.
     [[nodiscard]] Vec2 view_center(const Client& c) const noexcept;
     static void set_known(Client& c, std::uint32_t slot, bool on);
-    Client* client_of(std::uint32_t session) noexcept;
+    Client* client_of(session::SessionRef session) noexcept;
 
-    net::NetServer& net_;
+    session::GameLink& link_;
     sim::World& world_;
     SyncConfig config_;
     MapPublisher* maps_;
     std::uint64_t map_seed_ = 0;
     sync::Frame frame_;
     sync::EventLog log_;
-    std::uint64_t snapshots_sent_ = 0;
-    std::uint64_t drains_ = 0;
+    sync::Shedding shed_;
+    int snapshot_hz_ = 20;    // now (the configured rate unless overload lowered it)
+    int snapshot_credit_ = 0; // snapshot_hz_ added per tick; a snapshot spends tick_hz
     std::vector<std::unique_ptr<Client>> clients_;
-    std::unordered_map<std::uint32_t, std::size_t> by_session_;
+    std::vector<std::uint32_t> by_slot_; // session slot -> index in clients_ (UINT32_MAX: none)
     // The match as last announced: a change sends MatchState to everyone.
     std::uint32_t match_number_ = 0xFFFFFFFFu;
     sim::MatchPhase match_phase_ = sim::MatchPhase::Waiting;

@@ -23,8 +23,13 @@ public:
 
     [[nodiscard]] const sim::World& world() const noexcept { return *world_; }
     [[nodiscard]] sim::World& world() noexcept { return *world_; }
+    /// Every tick's time, in order: kept only for a run of a fixed number of ticks (cfg.ticks >
+    /// 0, the headless report), empty otherwise, so a server that runs for weeks holds nothing
+    /// that grows with its age.
     [[nodiscard]] const std::vector<double>& tick_ms() const noexcept { return tick_ms_; }
     [[nodiscard]] const std::vector<double>& ai_ms() const noexcept { return ai_ms_; }
+    /// The last tick's AI part (ms).
+    [[nodiscard]] double last_ai_ms() const noexcept { return last_ai_ms_; }
     [[nodiscard]] int threads() const noexcept { return exec_.concurrency(); }
     [[nodiscard]] const ai::Bots& bots() const noexcept { return bots_; }
     /// The thread pool of the parallel phases (also used for snapshot encoding).
@@ -34,6 +39,8 @@ private:
     TbbExecutor exec_;
     std::unique_ptr<sim::World> world_;
     ai::Bots bots_;
+    bool keep_history_ = false;
+    double last_ai_ms_ = 0;
     std::vector<double> tick_ms_;
     std::vector<double> ai_ms_;
 };

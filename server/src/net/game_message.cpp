@@ -98,6 +98,7 @@ ClientGameMessage parse_client_game_message(std::span<const std::uint8_t> data) 
                 out.inputs[out.input_count++] = read_input(*list->Get(k));
             }
         }
+        out.resync = batch->resync();
         return out;
     }
     if (const proto::ChatSend* chat = env->message_as_ChatSend()) {
@@ -113,7 +114,7 @@ ClientGameMessage parse_client_game_message(std::span<const std::uint8_t> data) 
     }
     if (const proto::ScoreboardRequest* req = env->message_as_ScoreboardRequest()) {
         out.kind = ClientGameMessage::Kind::ScoreboardRequest;
-        out.scoreboard_top = std::clamp<std::uint16_t>(req->top(), 1, 100);
+        out.scoreboard_top = std::clamp<std::uint16_t>(req->top(), 1, ClientGameMessage::kMaxScoreboardRows);
         return out;
     }
     if (const proto::SpectateControl* sc = env->message_as_SpectateControl()) {
@@ -122,6 +123,7 @@ ClientGameMessage parse_client_game_message(std::span<const std::uint8_t> data) 
         out.camera_x = std::isfinite(sc->x()) ? sc->x() : 0.0f;
         out.camera_y = std::isfinite(sc->y()) ? sc->y() : 0.0f;
         out.inputs[0].ack_snapshot = sc->ack_snapshot();
+        out.resync = sc->resync();
         return out;
     }
     out.kind = ClientGameMessage::Kind::NotFromClients;

@@ -43,10 +43,14 @@ struct ClientGameMessage {
     static constexpr std::size_t kMaxChatBytes = 200;
     std::string_view chat_text;  ///< Kind::Chat: valid UTF-8, at most kMaxChatBytes, points into the buffer
     bool chat_team_only = false; ///< Kind::Chat
-    std::uint16_t scoreboard_top = 20;  ///< Kind::ScoreboardRequest: 1 .. 100
+    static constexpr std::uint16_t kMaxScoreboardRows = 60; ///< a Scoreboard stays under 1200 bytes
+    std::uint16_t scoreboard_top = 20;  ///< Kind::ScoreboardRequest: 1 .. kMaxScoreboardRows
     std::uint32_t follow = 0xFFFFFFFFu; ///< Kind::Spectate: player slot, or 0xFFFFFFFF for the point
     float camera_x = 0.0f;              ///< Kind::Spectate: finite (non-finite values become 0)
     float camera_y = 0.0f;              ///< Kind::Spectate (its acknowledgement is in inputs[0].ack_snapshot)
+    /// Kind::Inputs (InputBatch) and Kind::Spectate: the client cannot decode against what it
+    /// holds and asks for a full snapshot (the acknowledgements are read as they are).
+    bool resync = false;
 };
 
 /// True if `text` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).

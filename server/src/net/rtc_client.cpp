@@ -11,10 +11,12 @@
 #include <openssl/rand.h>
 
 #include <arpa/inet.h>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 namespace mgs::net {
@@ -50,21 +52,22 @@ std::uint64_t RtcClient::now_us() const {
             .count());
 }
 
-bool RtcClient::signal(const Options& options, Answer& answer, std::string& error) {
+std::string RtcClient::make_join(const Options& options, std::string& error) {
     fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
     sockaddr_in local{};
     local.sin_family = AF_INET;
     inet_pton(AF_INET, options.host.c_str(), &local.sin_addr);
     if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
         error = std::string("udp socket: ") + std::strerror(errno);
-        return false;
+        return {};
     }
     socklen_t len = sizeof local;
     getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &len);
 
     rtc::SessionDescription offer;
-    offer.ice_ufrag = random_string(8);
-    offer.ice_pwd = random_string(24);
+    local_ = {random_string(8), random_string(24)};
+    offer.ice_ufrag = local_.ufrag;
+    offer.ice_pwd = local_.pwd;
     offer.fingerprint_sha256 = cert_->fingerprint();
     offer.setup = "actpass";
     offer.mid = "0";
@@ -84,28 +87,17 @@ bool RtcClient::signal(const Options& options, Answer& answer, std::string& erro
     if (options.spectate) {
         join["spectate"] = true;
     }
-    std::string reply;
-    try {
-        namespace beast = boost::beast;
-        boost::asio::io_context io;
-        boost::asio::ip::tcp::resolver resolver(io);
-        beast::websocket::stream<boost::asio::ip::tcp::socket> ws(io);
-        boost::asio::connect(ws.next_layer(),
-                             resolver.resolve(options.host, std::to_string(options.http_port)));
-        ws.handshake(options.host, "/ws");
-        ws.write(boost::asio::buffer(join.dump()));
-        beast::flat_buffer buf;
-        ws.read(buf);
-        reply = beast::buffers_to_string(buf.data());
-        beast::error_code ec;
-        ws.close(beast::websocket::close_code::normal, ec);
-    } catch (const std::exception& e) {
-        error = std::string("signaling: ") + e.what();
+    return join.dump();
+}
+
+bool RtcClient::accept_answer(std::string_view reply_json, Answer& answer, std::string& error) {
+    if (fd_ < 0 || conn_) {
+        error = "signaling: accept_answer without make_join, or twice";
         return false;
     }
-    const auto msg = nlohmann::json::parse(reply, nullptr, false);
+    const auto msg = nlohmann::json::parse(reply_json, nullptr, false);
     if (msg.is_discarded() || !msg.is_object()) {
-        error = "signaling: not JSON: " + reply;
+        error = "signaling: not JSON: " + std::string(reply_json);
         return false;
     }
     if (msg.value("type", "") == "error") {
@@ -126,7 +118,7 @@ bool RtcClient::signal(const Options& options, Answer& answer, std::string& erro
 
     rtc::ConnectionConfig cc;
     cc.server = false;
-    cc.local = {offer.ice_ufrag, offer.ice_pwd};
+    cc.local = local_;
     cc.remote = {remote.ice_ufrag, remote.ice_pwd};
     cc.remote_fingerprint = remote.fingerprint_sha256;
     cc.remote_address = server_;
@@ -135,6 +127,33 @@ bool RtcClient::signal(const Options& options, Answer& answer, std::string& erro
     conn_ = std::make_unique<rtc::Connection>(cert_, cc, now_us());
     flush();
     return true;
+}
+
+bool RtcClient::signal(const Options& options, Answer& answer, std::string& error) {
+    const std::string join = make_join(options, error);
+    if (join.empty()) {
+        return false;
+    }
+    std::string reply;
+    try {
+        namespace beast = boost::beast;
+        boost::asio::io_context io;
+        boost::asio::ip::tcp::resolver resolver(io);
+        beast::websocket::stream<boost::asio::ip::tcp::socket> ws(io);
+        boost::asio::connect(ws.next_layer(),
+                             resolver.resolve(options.host, std::to_string(options.http_port)));
+        ws.handshake(options.host, "/ws");
+        ws.write(boost::asio::buffer(join));
+        beast::flat_buffer buf;
+        ws.read(buf);
+        reply = beast::buffers_to_string(buf.data());
+        beast::error_code ec;
+        ws.close(beast::websocket::close_code::normal, ec);
+    } catch (const std::exception& e) {
+        error = std::string("signaling: ") + e.what();
+        return false;
+    }
+    return accept_answer(reply, answer, error);
 }
 
 void RtcClient::flush() {
@@ -148,30 +167,60 @@ void RtcClient::flush() {
     }
 }
 
-void RtcClient::drive() {
+std::size_t RtcClient::drive() {
     if (!conn_) {
-        return;
+        return 0;
     }
-    std::array<std::uint8_t, 2048> buf{};
+    // One recvmmsg call takes up to kBatch datagrams: a client getting a snapshot, events and
+    // acknowledgements together pays one system call, not one each. The buffers are per thread
+    // (a process may drive many clients from one thread, and tests drive some from several).
+    constexpr std::size_t kBatch = 16;
+    constexpr std::size_t kDatagramBytes = 2048;
+    thread_local std::array<std::array<std::uint8_t, kDatagramBytes>, kBatch> bufs{};
+    thread_local std::array<sockaddr_in, kBatch> from{};
+    thread_local std::array<iovec, kBatch> iov{};
+    thread_local std::array<mmsghdr, kBatch> msgs{};
+    std::size_t bytes = 0;
     for (;;) {
-        sockaddr_in from{};
-        socklen_t len = sizeof from;
-        const ssize_t n =
-            ::recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &len);
+        for (std::size_t i = 0; i < kBatch; ++i) {
+            iov[i] = {bufs[i].data(), bufs[i].size()};
+            msgs[i] = {};
+            msgs[i].msg_hdr.msg_name = &from[i];
+            msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
+            msgs[i].msg_hdr.msg_iov = &iov[i];
+            msgs[i].msg_hdr.msg_iovlen = 1;
+        }
+        const int n = ::recvmmsg(fd_, msgs.data(), static_cast<unsigned>(kBatch), MSG_DONTWAIT, nullptr);
         if (n <= 0) {
             break;
         }
-        rtc::Address a;
-        std::memcpy(a.ip.data(), &from.sin_addr, 4);
-        a.port = ntohs(from.sin_port);
-        conn_->handle_datagram(now_us(), a, {buf.data(), static_cast<std::size_t>(n)});
-        flush();
+        const std::uint64_t now = now_us();
+        for (int i = 0; i < n && conn_; ++i) {
+            const auto k = static_cast<std::size_t>(i);
+            rtc::Address a;
+            std::memcpy(a.ip.data(), &from[k].sin_addr, 4);
+            a.port = ntohs(from[k].sin_port);
+            const std::size_t size = msgs[k].msg_len;
+            bytes += size;
+            conn_->handle_datagram(now, a, {bufs[k].data(), size});
+            flush();
+        }
+        if (static_cast<std::size_t>(n) < kBatch) {
+            break;
+        }
     }
     const std::uint64_t now = now_us();
     if (now >= conn_->next_timeout_us()) {
         conn_->handle_timeout(now);
     }
     flush();
+    return bytes;
+}
+
+void RtcClient::send_pending() {
+    if (conn_) {
+        flush();
+    }
 }
 
 bool RtcClient::poll_event(rtc::ConnectionEvent& out) {

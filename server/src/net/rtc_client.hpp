@@ -4,7 +4,11 @@
 // server's /ws endpoint like a browser does, then talks over its own UDP socket.
 //
 // Single-threaded and non-blocking after signaling: the owner calls drive() in its loop (many
-// clients can share one loop); signal() blocks for the WebSocket round trip.
+// clients can share one loop). Signaling comes two ways:
+//   signal()                       blocks for the WebSocket round trip (tests)
+//   make_join() ... accept_answer()  the caller carries the join text to /ws and the reply back
+//                                  on its own (asynchronous) WebSocket: the load generator runs
+//                                  thousands of handshakes at once on one thread this way.
 
 #include "net/signaling_message.hpp"
 #include "rtc/connection.hpp"
@@ -15,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mgs::net {
@@ -41,10 +46,25 @@ public:
     RtcClient& operator=(const RtcClient&) = delete;
 
     /// Opens a UDP socket, sends the join with our offer over /ws and applies the answer. On a
-    /// signaling error returns false with `error` = "<code>: <message>".
+    /// signaling error returns false with `error` = "<code>: <message>". Blocks; equivalent to
+    /// make_join(), a WebSocket round trip, then accept_answer().
     bool signal(const Options& options, Answer& answer, std::string& error);
-    /// Reads what arrived on the socket, runs timers, sends what is due. Never blocks.
-    void drive();
+    /// First half of a non-blocking signal(): opens the UDP socket (bound to options.host, a
+    /// free port) and returns the JSON text of the join request with our offer, to send on /ws.
+    /// Returns "" with `error` set when the socket cannot be opened. Call once per RtcClient.
+    [[nodiscard]] std::string make_join(const Options& options, std::string& error);
+    /// Second half: applies the server's reply to the join (the JSON text of its frame). On an
+    /// "answer" creates the connection (checks go out at the next drive()) and fills `answer`;
+    /// otherwise returns false with `error` = "<code>: <message>" for a server error, or a
+    /// description of what was wrong with the reply.
+    bool accept_answer(std::string_view reply_json, Answer& answer, std::string& error);
+    /// Reads what arrived on the socket (recvmmsg, until it would block), runs timers, sends what
+    /// is due. Never blocks. Returns the UDP payload bytes read.
+    std::size_t drive();
+    /// Sends the datagrams the connection queued outside drive() and send(): those of SCTP timers
+    /// that SctpStack::advance() ran (retransmissions, delayed acknowledgements). No system call
+    /// when there are none, so a loop over many clients can call it often.
+    void send_pending();
     /// Next event (Connected, ChannelOpen, Message, ...); false when none.
     bool poll_event(rtc::ConnectionEvent& out);
     /// Opens a channel (after Connected).
@@ -61,6 +81,7 @@ private:
 
     std::shared_ptr<const rtc::DtlsCertificate> cert_;
     std::unique_ptr<rtc::Connection> conn_;
+    rtc::IceCredentials local_; // our ufrag and password, from make_join()
     int fd_ = -1;
     rtc::Address server_;
     std::chrono::steady_clock::time_point start_;

@@ -407,12 +407,21 @@ void RtcServer::on_timer() {
     }
     const std::uint64_t now = now_us();
     rtc::SctpStack::advance(now);
+    // Drop counters are read from the connections' stats every 200 ms, not at every pump.
+    const bool count = ++timer_runs_ % 40 == 0;
     for (auto& [id, e] : conns_) {
-        if (now >= e.conn->next_timeout_us()) {
+        if (now >= e.next_timeout_us) {
             e.conn->handle_timeout(now);
+            e.next_timeout_us = e.conn->next_timeout_us();
         }
-        // Timers of usrsctp may have produced output for any connection.
-        pump(id);
+        // Timers of usrsctp may have produced output for any connection: only those with
+        // something to send or report are pumped.
+        if (e.conn->has_output()) {
+            pump(id, e);
+        }
+        if (count) {
+            count_drops(e);
+        }
     }
     flush_sends();
     for (const std::uint64_t id : to_remove_) {
@@ -432,11 +441,11 @@ void RtcServer::pump(std::uint64_t id) {
     if (it == conns_.end()) {
         return;
     }
-    Entry& e = it->second;
-    rtc::Transmit t;
-    while (e.conn->poll_transmit(t)) {
-        queue_send(t.to, t.data);
-    }
+    pump(id, it->second);
+    count_drops(it->second);
+}
+
+void RtcServer::count_drops(Entry& e) {
     const rtc::ConnectionStats& s = e.conn->stats();
     if (s.stun_rejected != e.last_stats.stun_rejected) {
         batch_->drops["bad_stun"]->inc(s.stun_rejected - e.last_stats.stun_rejected);
@@ -448,6 +457,13 @@ void RtcServer::pump(std::uint64_t id) {
         batch_->drops["bad_dtls"]->inc(s.dtls_bad_records - e.last_stats.dtls_bad_records);
     }
     e.last_stats = s;
+}
+
+void RtcServer::pump(std::uint64_t id, Entry& e) {
+    rtc::Transmit t;
+    while (e.conn->poll_transmit(t)) {
+        queue_send(t.to, t.data);
+    }
     rtc::ConnectionEvent ev;
     bool gone = false;
     while (!gone && e.conn->poll_event(ev)) {
@@ -507,6 +523,7 @@ void RtcServer::pump(std::uint64_t id) {
         }
         // The handler may have closed or sent: the entry stays valid until remove().
     }
+    e.next_timeout_us = e.conn->next_timeout_us();
 }
 
 void RtcServer::remove(std::uint64_t id) {

@@ -83,6 +83,9 @@ public:
               bool binary = true);
     /// Closes a connection; on_rtc_disconnected(Closed) follows.
     void close(std::uint64_t conn);
+    /// Sends the datagrams queued by send(), open_channel() and close() now, in sendmmsg batches.
+    /// (Reads and timers flush by themselves; call it after a burst of sends.)
+    void flush() { flush_sends(); }
     [[nodiscard]] std::size_t connections() const noexcept { return conns_.size(); }
     [[nodiscard]] std::uint32_t max_message_size(std::uint64_t conn) const;
     /// Approximate heap held by connections (for the memory-per-client figure).
@@ -103,6 +106,9 @@ private:
     void on_timer();
     void route(const rtc::Address& from, std::span<const std::uint8_t> bytes, std::uint64_t now);
     void pump(std::uint64_t id);
+    void pump(std::uint64_t id, Entry& e);
+    /// Drop counters from the connection's stats (the change since the last look).
+    void count_drops(Entry& e);
     void queue_send(const rtc::Address& to, std::span<const std::uint8_t> bytes);
     void flush_sends();
     void drop(const char* reason);
@@ -126,6 +132,7 @@ private:
     std::unordered_map<std::string, std::uint64_t> by_ufrag_;
     std::size_t pending_ = 0;
     std::vector<std::uint64_t> to_remove_;
+    std::uint32_t timer_runs_ = 0;
 
     // Batched I/O buffers, allocated once.
     struct Batch;

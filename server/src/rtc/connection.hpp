@@ -139,6 +139,10 @@ public:
 
     /// Next datagram to send; false when none.
     bool poll_transmit(Transmit& out);
+    /// True when poll_transmit or poll_event has something (cheap: no copy, no allocation).
+    [[nodiscard]] bool has_output() const noexcept {
+        return transmit_read_ < transmits_.size() || event_read_ < events_.size();
+    }
     /// Next event; false when none.
     bool poll_event(ConnectionEvent& out);
 

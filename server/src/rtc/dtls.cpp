@@ -22,8 +22,10 @@ struct DtlsEndpoint::Io {
     bool fingerprint_mismatch = false;
     long mtu = 1200;
     // Datagrams written during the current drive() call; they become the flight to replay when
-    // the handshake moved to a new state.
+    // the handshake moved to a new state. Only while handshaking: application data is never
+    // replayed (SCTP retransmits what it needs), so keeping it would only grow with the traffic.
     std::vector<std::vector<std::uint8_t>> written;
+    bool recording = true;
 };
 
 namespace {
@@ -41,7 +43,9 @@ int bio_write(BIO* b, const char* data, int len) {
     if (len > 0) {
         const auto* p = reinterpret_cast<const std::uint8_t*>(data);
         io->sink->emit_datagram({p, static_cast<std::size_t>(len)});
-        io->written.emplace_back(p, p + len);
+        if (io->recording) {
+            io->written.emplace_back(p, p + len);
+        }
     }
     return len;
 }
@@ -273,6 +277,9 @@ void DtlsEndpoint::drive(std::uint64_t now_us) {
         if (server_) {
             flight_.swap(io_->written);
         }
+        io_->written.clear();
+        io_->written.shrink_to_fit();
+        io_->recording = false;
         return;
     }
     const int e = SSL_get_error(ssl_, r);
@@ -408,6 +415,17 @@ std::uint64_t DtlsEndpoint::next_timeout_us() const noexcept {
         return UINT64_MAX;
     }
     return std::min(retransmit_at_us_, started_us_ + timing_.handshake_timeout_us);
+}
+
+std::size_t DtlsEndpoint::retained_bytes() const noexcept {
+    std::size_t n = 0;
+    for (const auto& d : io_->written) {
+        n += d.size();
+    }
+    for (const auto& d : flight_) {
+        n += d.size();
+    }
+    return n;
 }
 
 bool DtlsEndpoint::send(std::span<const std::uint8_t> data) {

@@ -106,6 +106,9 @@ public:
     [[nodiscard]] const std::string& error() const noexcept { return error_; }
     /// Records that failed to decrypt or parse.
     [[nodiscard]] std::uint64_t bad_records() const noexcept { return bad_records_; }
+    /// Bytes of datagrams kept for replay (the handshake's last flight): bounded by a flight once
+    /// connected, whatever the application sends.
+    [[nodiscard]] std::size_t retained_bytes() const noexcept;
 
     // Used by the BIO and verify callbacks (OpenSSL C interface).
     struct Io;

@@ -16,7 +16,7 @@ namespace mgs::sim {
 
 enum class EventType : std::uint8_t {
     PlayerJoined,    ///< a = player
-    PlayerLeft,      ///< a = player
+    PlayerLeft,      ///< a = player (its slot, now free), kind = 1 if it was a bot
     Spawned,         ///< a = player
     ShotFired,       ///< a = shooter, kind = weapon
     Melee,           ///< a = attacker

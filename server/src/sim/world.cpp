@@ -154,7 +154,8 @@ bool World::remove_player(PlayerId id) {
     --team_count_[static_cast<std::size_t>(p.team[slot])];
     (p.is_bot[slot] != 0 ? bots_ : humans_)--;
     free_slots_.push_back(slot);
-    emit({.type = EventType::PlayerLeft, .a = slot});
+    // Whether it was a bot travels with the event: the slot may be reused before anyone reads it.
+    emit({.type = EventType::PlayerLeft, .kind = p.is_bot[slot], .a = slot});
     return true;
 }
 

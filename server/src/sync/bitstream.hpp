@@ -15,9 +15,11 @@
 //                      \_/ \___/
 //                    0b11   0b101
 
+#include <bit>
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 
 namespace mgs::sync {
@@ -53,6 +55,11 @@ public:
         bits_ += static_cast<std::size_t>(nbits);
     }
 
+    /// True if `nbits` more bits fit (and nothing overflowed yet).
+    [[nodiscard]] bool fits(std::size_t nbits) const noexcept {
+        return !overflow_ && nbits <= buf_.size() * 8 - bits_;
+    }
+
     /// Bits written so far.
     [[nodiscard]] std::size_t bits() const noexcept { return bits_; }
     /// Bytes holding the bits written so far (bits() rounded up to whole bytes).
@@ -70,9 +77,87 @@ public:
     }
 
 private:
+    friend class BitAppender;
+
     std::span<std::uint8_t> buf_;
     std::size_t bits_ = 0;
     bool overflow_ = false;
+};
+
+/// Appends to a BitWriter a run of bits whose exact length the caller worked out beforehand and
+/// reserved: no bounds or overflow check per value, bits gathered in a 64-bit accumulator that goes
+/// to memory a whole word at a time. For encoders that know their output size (the snapshot path
+/// of sync::ClientView). The bits are those BitWriter::write would produce for the same values.
+///
+///   acc_ (the bits not stored yet)    bit 63 ..................... used_ .... 0
+///                                             (zero)                  | pending |
+///   memory: whole words from the starting byte of the writer; the last partial word in finish().
+///
+/// Not thread-safe; one at a time per writer, and the writer must not be used until finish().
+class BitAppender {
+public:
+    /// Starts at w.bits(). Preconditions (asserted in debug builds): w.fits(reserved_bits), and
+    /// the values put add up to at most reserved_bits (then nothing is stored past them).
+    BitAppender(BitWriter& w, std::size_t reserved_bits) noexcept
+        : w_(w), p_(w.buf_.data() + (w.bits_ >> 3)), used_(static_cast<unsigned>(w.bits_ & 7)),
+          start_bits_(w.bits_ - used_), reserved_(reserved_bits) {
+        assert(w.fits(reserved_bits));
+        // The bits already written in the first byte (those above are 0 or garbage: dropped).
+        acc_ = used_ == 0 ? 0 : *p_ & ((1u << used_) - 1u);
+    }
+    BitAppender(const BitAppender&) = delete;
+    BitAppender& operator=(const BitAppender&) = delete;
+    ~BitAppender() = default;
+
+    /// Appends the low `nbits` bits of `value` (0 <= nbits <= 64). Precondition: the bits of
+    /// `value` above `nbits` are 0 (unlike BitWriter::write, nothing is masked here).
+    void put(std::uint64_t value, unsigned nbits) noexcept {
+        assert(nbits <= 64 && (nbits == 64 || (value >> nbits) == 0));
+        acc_ |= value << used_; // used_ < 64
+        const unsigned total = used_ + nbits;
+        if (total < 64) {
+            used_ = total;
+            return;
+        }
+        store_word();
+        // The bits of value that did not fit; (value >> 1) >> (63 - used_) is value >> (64 -
+        // used_) without the undefined shift by 64 when used_ is 0.
+        acc_ = (value >> 1) >> (63 - used_);
+        used_ = total - 64;
+    }
+
+    /// Stores what is pending and advances the writer by the bits appended. Call once, last.
+    void finish() noexcept {
+        const std::size_t bytes = (used_ + 7) / 8;
+        for (std::size_t i = 0; i < bytes; ++i) {
+            p_[i] = static_cast<std::uint8_t>(acc_ >> (8 * i));
+        }
+        const std::size_t end = start_bits_ + written_ * 8 + used_;
+        assert(end - w_.bits_ <= reserved_);
+        (void)reserved_;
+        w_.bits_ = end;
+    }
+
+private:
+    void store_word() noexcept {
+        if constexpr (std::endian::native == std::endian::little) {
+            std::memcpy(p_, &acc_, 8);
+        } else {
+            for (std::size_t i = 0; i < 8; ++i) {
+                p_[i] = static_cast<std::uint8_t>(acc_ >> (8 * i));
+            }
+        }
+        p_ += 8;
+        written_ += 8;
+    }
+
+    BitWriter& w_;
+    std::uint8_t* p_;         // where the accumulator's first byte goes
+    unsigned used_;           // bits pending in acc_, 0 .. 63
+    std::size_t start_bits_;  // bit position of p_ when constructed (a byte boundary)
+    std::size_t reserved_;    // what the caller reserved (checked by asserts)
+    std::size_t written_ = 0; // bytes stored as whole words
+    std::uint64_t acc_ = 0;
 };
 
 /// Reads bit fields written by BitWriter. Never reads outside its span. Not thread-safe.

@@ -132,8 +132,10 @@ void EventLog::collect(const sim::World& world) {
             }
             break;
         case sim::EventType::PlayerLeft:
-            // The slot is free now (is_bot may be stale): announce humans only, forget everyone.
-            if (ev.a < players.size() && players.is_bot[ev.a] == 0) {
+            // The slot is free now and may already hold a new player (a bot making up the
+            // population): the event says whether the one who left was a bot. Announce humans
+            // only; forget everyone.
+            if (ev.kind == 0) {
                 globals_.push_back({GlobalType::PlayerLeft, 0, ev.a, sim::kNoPlayer});
             }
             left_.push_back(ev.a);

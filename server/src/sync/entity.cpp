@@ -7,30 +7,6 @@
 namespace mgs::sync {
 namespace {
 
-// The field tables: one per kind, in wire order (the enums of entity.hpp index them). Changing a
-// width changes the wire format: update docs/protocol.md and the TypeScript tables with it.
-constexpr FieldSpec kPlayerFields[] = {
-    {"x", 18, 8},     {"y", 18, 8},   {"aim", 8, 5},    {"health", 7, 4}, {"shield", 6, 0},
-    {"weapon", 3, 0}, {"team", 2, 0}, {"status", 7, 0}, {"id", 16, 0},
-};
-constexpr FieldSpec kProjectileFields[] = {
-    {"x", 18, 0}, {"y", 18, 0}, {"angle", 8, 0}, {"weapon", 3, 0}, {"spawn_tick", 16, 0},
-};
-constexpr FieldSpec kPickupFields[] = {
-    {"index", 12, 0},
-    {"available", 1, 0},
-};
-constexpr FieldSpec kWallFields[] = {
-    {"index", 16, 0},
-    {"health", 9, 6},
-};
-constexpr FieldSpec kFlagFields[] = {
-    {"x", 18, 8},
-    {"y", 18, 8},
-    {"team", 1, 0},
-    {"state", 2, 0},
-};
-
 static_assert(std::size(kPlayerFields) == kPlayerFieldCount);
 static_assert(std::size(kProjectileFields) == kProjFieldCount);
 static_assert(std::size(kPickupFields) == kPickupFieldCount);

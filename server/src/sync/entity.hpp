@@ -71,7 +71,7 @@ enum ProjectileField : std::uint8_t {
 };
 
 enum PickupField : std::uint8_t {
-    kPickupIndex,     // 12 bits: index in the map's pickup list (the client has the map)
+    kPickupIndex,     // 16 bits: index in the map's pickup list (the client has the map)
     kPickupAvailable, // 1 bit
     kPickupFieldCount
 };
@@ -88,6 +88,30 @@ enum FlagField : std::uint8_t {
     kFlagTeam,  // 1 bit
     kFlagState, // 2 bits: FlagState
     kFlagFieldCount
+};
+
+// The field tables: one per kind, in wire order (the enums above index them). Changing a width
+// changes the wire format: update docs/protocol.md and the TypeScript tables with it.
+inline constexpr FieldSpec kPlayerFields[] = {
+    {"x", 18, 8},     {"y", 18, 8},   {"aim", 8, 5},    {"health", 7, 4}, {"shield", 6, 0},
+    {"weapon", 3, 0}, {"team", 2, 0}, {"status", 7, 0}, {"id", 16, 0},
+};
+inline constexpr FieldSpec kProjectileFields[] = {
+    {"x", 18, 0}, {"y", 18, 0}, {"angle", 8, 0}, {"weapon", 3, 0}, {"spawn_tick", 16, 0},
+};
+inline constexpr FieldSpec kPickupFields[] = {
+    {"index", 16, 0},
+    {"available", 1, 0},
+};
+inline constexpr FieldSpec kWallFields[] = {
+    {"index", 16, 0},
+    {"health", 9, 6},
+};
+inline constexpr FieldSpec kFlagFields[] = {
+    {"x", 18, 8},
+    {"y", 18, 8},
+    {"team", 1, 0},
+    {"state", 2, 0},
 };
 
 /// The field table of a kind.

@@ -3,6 +3,7 @@
 // player moves as its inputs say, and snapshots echo the newest input applied. On the `events`
 // channel it learns its own name and the match state, its chat line comes back to it, and it
 // gets the scoreboard it asked for. A spectator watches without a player.
+#include "app/frontend.hpp"
 #include "app/game_sync.hpp"
 #include "core/parallel.hpp"
 #include "net/rtc_client.hpp"
@@ -26,19 +27,18 @@ using namespace std::chrono_literals;
 /// A world, a network server on loopback and the game loop on its own thread, as in the server.
 class LiveGame {
 public:
-    explicit LiveGame(const SyncConfig& sync = {}, const std::function<void(net::WorldInfo&)>& info = {})
+    explicit LiveGame(const SyncConfig& sync = {}, const std::function<void(session::WorldInfo&)>& info = {})
         : world_(rules, map, 4), net_(loopback(), registry_) {
-        net::WorldInfo wi;
+        session::WorldInfo wi;
         wi.map_seed = map.seed;
         wi.map_width = map.width;
         wi.map_height = map.height;
         if (info) info(wi);
         net_.set_world_info(wi);
-        net_.attach_game();
+        game_ = std::make_unique<GameSync>(net_.link(), world_, sync);
         std::string error;
         started_ = net_.start(error);
         EXPECT_TRUE(started_) << error;
-        game_ = std::make_unique<GameSync>(net_, world_, sync);
     }
     ~LiveGame() {
         stop_ = true;
@@ -69,20 +69,22 @@ public:
     std::atomic<int> humans{-1};
 
 private:
-    static net::NetConfig loopback() {
-        net::NetConfig nc;
+    static FrontendConfig loopback() {
+        FrontendConfig fc;
+        net::NetConfig& nc = fc.net;
         nc.http.bind_address = "127.0.0.1";
         nc.http.port = 0;
         nc.rtc.bind_address = "127.0.0.1";
         nc.rtc.port = 0;
         nc.rtc.public_ips = {"127.0.0.1"};
-        return nc;
+        fc.link.max_sessions = 64;
+        return fc;
     }
 
     sim::World world_;
     SerialExecutor exec_;
     metrics::Registry registry_;
-    net::NetServer net_;
+    Frontend net_;
     std::unique_ptr<GameSync> game_;
     std::thread loop_;
     std::atomic<bool> stop_{false};
@@ -94,11 +96,12 @@ class TestClient {
 public:
     TestClient() : client_(certificate()) {}
 
-    bool join(std::uint16_t port, const std::string& name, bool spectate) {
+    bool join(std::uint16_t port, const std::string& name, bool spectate, const std::string& resume = {}) {
         net::RtcClient::Options o;
         o.http_port = port;
         o.name = name;
         o.spectate = spectate;
+        o.resume_token = resume;
         std::string error;
         const bool ok = client_.signal(o, answer, error);
         EXPECT_TRUE(ok) << error;
@@ -125,6 +128,7 @@ public:
                 flatbuffers::Verifier v(e.data.data(), e.data.size());
                 ASSERT_TRUE(proto::VerifyEnvelopeBuffer(v));
                 const proto::Envelope* env = proto::GetEnvelope(e.data.data());
+                order.push_back(env->message_type());
                 if (const auto* w = env->message_as_Welcome()) {
                     welcome_player = w->player_id();
                 }
@@ -149,7 +153,8 @@ public:
     std::uint32_t welcome_player = 0;
     std::uint32_t newest = 0; ///< newest snapshot decoded (what to acknowledge)
     int decoded = 0;
-    int deltas = 0; ///< snapshots encoded against an acknowledged one
+    int deltas = 0;                    ///< snapshots encoded against an acknowledged one
+    std::vector<proto::Message> order; ///< every message's type, as it arrived
 
 private:
     static std::shared_ptr<const rtc::DtlsCertificate> certificate() {
@@ -182,6 +187,14 @@ private:
     std::map<std::uint32_t, std::vector<sync::ViewEntry>> held_;
 };
 
+/// Sends one Input (seq, walking right) acknowledging the newest snapshot decoded.
+void send_input(TestClient& c, std::uint32_t seq) {
+    flatbuffers::FlatBufferBuilder b;
+    const auto in = proto::CreateInput(b, seq, 0, 1, 0, 0.0f, proto::InputButtons::NONE, -1, c.newest);
+    b.Finish(proto::CreateEnvelope(b, proto::Message::Input, in.Union()));
+    c.send(c.state, b);
+}
+
 /// Quantised position of a live player in a view, or {0, 0}.
 std::array<std::uint32_t, 2> alive_position(const std::vector<sync::ViewEntry>& view, std::uint32_t player) {
     for (const auto& e : view) {
@@ -194,7 +207,7 @@ std::array<std::uint32_t, 2> alive_position(const std::vector<sync::ViewEntry>& 
 }
 
 TEST(GameSync, ClientMovesItsPlayerAndSeesItInSnapshots) {
-    LiveGame game({}, [](net::WorldInfo& info) {
+    LiveGame game({}, [](session::WorldInfo& info) {
         const sim::Rules rules;
         info.player_speed = rules.speed;
         info.weapons[2].projectile_speed = rules.weapons[2].projectile_speed;
@@ -321,6 +334,134 @@ TEST(GameSync, ClientMovesItsPlayerAndSeesItInSnapshots) {
     EXPECT_TRUE(chat_back);
     EXPECT_TRUE(scoreboard);
     EXPECT_TRUE(own_state);
+}
+
+// A resume starts the connection over in a defined way, even while the old connection still looks
+// alive: the Welcome comes first, the first snapshot is full (id 1, baseline 0) and carries the own
+// state, and last_input is 0 until an input of the new connection is applied (which may be
+// numbered from 1 again).
+TEST(GameSync, AResumeStartsTheSnapshotStreamOver) {
+    LiveGame game;
+    ASSERT_TRUE(game.started());
+    game.run();
+    TestClient first;
+    ASSERT_TRUE(first.join(game.http_port(), "first", false));
+    std::uint32_t seq = 0;
+    std::uint32_t echoed = 0;
+    auto end = std::chrono::steady_clock::now() + 20s;
+    while (std::chrono::steady_clock::now() < end && echoed < 20) {
+        first.pump([](const proto::Envelope&) {},
+                   [&](const proto::Snapshot& snap, const std::vector<sync::ViewEntry>&) {
+                       echoed = snap.header()->last_input();
+                   });
+        if (first.state >= 0) {
+            send_input(first, ++seq);
+        }
+        std::this_thread::sleep_for(10ms);
+    }
+    ASSERT_GE(echoed, 20u) << "the first connection never got its inputs applied";
+    EXPECT_GT(first.deltas, 0);
+
+    // The same session from a new connection; the old one is not closed by its client.
+    TestClient again;
+    ASSERT_TRUE(again.join(game.http_port(), "first", false, first.answer.session));
+    EXPECT_TRUE(again.answer.resumed);
+    EXPECT_EQ(again.answer.player_id, first.answer.player_id);
+    std::vector<std::array<std::uint32_t, 3>> headers; // id, baseline, last_input
+    bool own_in_first = false;
+    std::uint32_t new_seq = 0;
+    end = std::chrono::steady_clock::now() + 20s;
+    while (std::chrono::steady_clock::now() < end && (headers.size() < 10 || headers.back()[2] == 0)) {
+        again.pump([](const proto::Envelope&) {},
+                   [&](const proto::Snapshot& snap, const std::vector<sync::ViewEntry>&) {
+                       const auto* h = snap.header();
+                       if (headers.empty()) {
+                           own_in_first = snap.me() != nullptr;
+                       }
+                       headers.push_back({h->id(), h->baseline(), h->last_input()});
+                   });
+        if (headers.size() >= 5 && again.state >= 0) {
+            send_input(again, ++new_seq); // numbered from 1 again
+        }
+        std::this_thread::sleep_for(10ms);
+    }
+    ASSERT_FALSE(again.order.empty());
+    EXPECT_EQ(again.order.front(), proto::Message::Welcome);
+    ASSERT_GE(headers.size(), 5u);
+    EXPECT_EQ(headers[0][0], 1u); // ids start over
+    EXPECT_EQ(headers[0][1], 0u); // full
+    EXPECT_TRUE(own_in_first);
+    for (std::size_t i = 0; i < 5; ++i) {
+        EXPECT_EQ(headers[i][2], 0u) << i; // nothing of this connection applied yet
+    }
+    ASSERT_GT(new_seq, 0u);
+    EXPECT_GE(headers.back()[2], 1u);
+    EXPECT_LE(headers.back()[2], new_seq);
+}
+
+/// True if the view holds the player (alive or not).
+bool holds_player(const std::vector<sync::ViewEntry>& view, std::uint32_t player) {
+    return std::any_of(view.begin(), view.end(), [&](const sync::ViewEntry& e) {
+        return e.entity.kind == sync::EntityKind::Player && e.entity.f[sync::kPlayerId] == player;
+    });
+}
+
+// A client that cannot decode what it is sent says so (InputBatch.resync): the next snapshot it
+// gets is full (baseline 0), and once it acknowledges that one, deltas resume. Its own player is
+// in every snapshot it decodes.
+TEST(GameSync, ResyncGetsAFullSnapshotNext) {
+    LiveGame game;
+    ASSERT_TRUE(game.started());
+    game.run();
+    TestClient client;
+    ASSERT_TRUE(client.join(game.http_port(), "resyncer", false));
+    const std::uint32_t me = client.answer.player_id;
+
+    enum class Phase { Acking, Resyncing, Resumed } phase = Phase::Acking;
+    std::uint32_t resync_from = 0; // newest snapshot id when the client asked
+    std::uint32_t full_id = 0;     // the full snapshot that answered
+    int deltas_before = 0;
+    int deltas_after = 0;
+    int without_own = 0;
+    const auto on_snapshot = [&](const proto::Snapshot& snap, const std::vector<sync::ViewEntry>& view) {
+        without_own += holds_player(view, me) ? 0 : 1;
+        const std::uint32_t id = snap.header()->id();
+        const bool full = snap.header()->baseline() == 0;
+        if (phase == Phase::Acking) {
+            deltas_before += full ? 0 : 1;
+        } else if (phase == Phase::Resyncing && id > resync_from + 1 && full) {
+            full_id = id; // later than anything built before the server could have read the request
+            phase = Phase::Resumed;
+        } else if (phase == Phase::Resumed && id > full_id) {
+            deltas_after += full ? 0 : 1;
+        }
+    };
+    const auto end = std::chrono::steady_clock::now() + 20s;
+    auto next_input = std::chrono::steady_clock::now();
+    std::uint32_t seq = 0;
+    while (std::chrono::steady_clock::now() < end && deltas_after < 3) {
+        client.pump([](const proto::Envelope&) {}, on_snapshot);
+        if (phase == Phase::Acking && deltas_before >= 3) {
+            phase = Phase::Resyncing;
+            resync_from = client.newest;
+        }
+        if (client.state >= 0 && std::chrono::steady_clock::now() >= next_input) {
+            flatbuffers::FlatBufferBuilder b;
+            const std::array inputs{
+                proto::CreateInput(b, ++seq, 0, 0, 0, 0.0f, proto::InputButtons::NONE, -1, client.newest)};
+            const bool resync = phase == Phase::Resyncing;
+            b.Finish(proto::CreateEnvelope(
+                b, proto::Message::InputBatch,
+                proto::CreateInputBatch(b, b.CreateVector(inputs.data(), inputs.size()), resync).Union()));
+            client.send(client.state, b);
+            next_input += 20ms;
+        }
+        std::this_thread::sleep_for(1ms);
+    }
+    EXPECT_GE(deltas_before, 3) << "acknowledgements did not reach the server";
+    EXPECT_NE(full_id, 0u) << "no full snapshot after the resync request (asked at " << resync_from << ")";
+    EXPECT_GE(deltas_after, 3) << "deltas did not resume after the full snapshot";
+    EXPECT_EQ(without_own, 0) << "snapshots without the own player";
 }
 
 // A spectator has no player: it gets snapshots around its camera, and following a player moves

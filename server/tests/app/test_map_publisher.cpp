@@ -1,7 +1,7 @@
 // The map clients draw: encoded as MapData, verified and read back field for field, and served
 // at GET /map by a real server on loopback.
+#include "app/frontend.hpp"
 #include "app/map_publisher.hpp"
-#include "net/net_server.hpp"
 #include "proto/game_generated.h"
 #include "world/map_gen.hpp"
 
@@ -91,12 +91,12 @@ TEST(MapPublisher, ServedAtGetMap) {
     MapPublisher maps;
     maps.publish(map);
     metrics::Registry registry;
-    net::NetConfig nc;
-    nc.http.bind_address = "127.0.0.1";
-    nc.http.port = 0;
-    nc.rtc.bind_address = "127.0.0.1";
-    nc.rtc.port = 0;
-    net::NetServer net(nc, registry);
+    FrontendConfig fc;
+    fc.net.http.bind_address = "127.0.0.1";
+    fc.net.http.port = 0;
+    fc.net.rtc.bind_address = "127.0.0.1";
+    fc.net.rtc.port = 0;
+    Frontend net(fc, registry);
     net.add_route("/map", "application/octet-stream", [&maps] { return maps.bytes(); });
     std::string error;
     ASSERT_TRUE(net.start(error)) << error;

@@ -12,14 +12,14 @@
 namespace mgs::net {
 namespace {
 
-std::vector<std::uint8_t> batch_of(std::uint32_t n) {
+std::vector<std::uint8_t> batch_of(std::uint32_t n, bool resync = false) {
     flatbuffers::FlatBufferBuilder b;
     std::vector<flatbuffers::Offset<proto::Input>> list;
     for (std::uint32_t seq = 1; seq <= n; ++seq) {
         list.push_back(proto::CreateInput(b, seq, 0, 1, -1, 0.25f, proto::InputButtons::Fire, 2, 40 + seq));
     }
     b.Finish(proto::CreateEnvelope(b, proto::Message::InputBatch,
-                                   proto::CreateInputBatch(b, b.CreateVector(list)).Union()));
+                                   proto::CreateInputBatch(b, b.CreateVector(list), resync).Union()));
     return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
 }
 
@@ -42,6 +42,20 @@ TEST(GameMessage, LongBatchesKeepTheNewestEight) {
     ASSERT_EQ(m.input_count, ClientGameMessage::kMaxInputs);
     EXPECT_EQ(m.inputs[0].seq, 13u);
     EXPECT_EQ(m.inputs[7].seq, 20u);
+}
+
+TEST(GameMessage, ResyncInABatchIsRead) {
+    const ClientGameMessage plain = parse_client_game_message(batch_of(3));
+    EXPECT_FALSE(plain.resync);
+    EXPECT_EQ(plain.inputs[2].ack_snapshot, 43u);
+    const ClientGameMessage m = parse_client_game_message(batch_of(3, true));
+    ASSERT_EQ(m.kind, ClientGameMessage::Kind::Inputs);
+    ASSERT_EQ(m.input_count, 3u);
+    EXPECT_TRUE(m.resync);
+    for (std::size_t k = 0; k < m.input_count; ++k) {
+        EXPECT_EQ(m.inputs[k].seq, k + 1); // the inputs themselves are untouched
+        EXPECT_EQ(m.inputs[k].ack_snapshot, 41 + k);
+    }
 }
 
 TEST(GameMessage, EveryTruncationAndGarbageIsInvalidNeverACrash) {
@@ -98,7 +112,7 @@ TEST(GameMessage, Utf8ValidationRejectsMalformedSequences) {
     EXPECT_FALSE(valid_utf8("\xf8\x88\x80\x80\x80")); // 5-byte form
 }
 
-TEST(GameMessage, ScoreboardRequestsAreClampedTo1To100Rows) {
+TEST(GameMessage, ScoreboardRequestsAreClampedTo1To60Rows) {
     const auto top_of = [](std::optional<std::uint16_t> top) {
         flatbuffers::FlatBufferBuilder b;
         const auto req = top ? proto::CreateScoreboardRequest(b, *top) : proto::CreateScoreboardRequest(b);
@@ -110,7 +124,9 @@ TEST(GameMessage, ScoreboardRequestsAreClampedTo1To100Rows) {
     EXPECT_EQ(top_of(std::nullopt), 20);
     EXPECT_EQ(top_of(0), 1);
     EXPECT_EQ(top_of(7), 7);
-    EXPECT_EQ(top_of(500), 100);
+    EXPECT_EQ(top_of(60), 60);
+    EXPECT_EQ(top_of(61), 60);
+    EXPECT_EQ(top_of(500), 60);
 }
 
 TEST(GameMessage, SpectateControlKeepsFiniteCameraAndItsAcknowledgement) {
@@ -126,9 +142,21 @@ TEST(GameMessage, SpectateControlKeepsFiniteCameraAndItsAcknowledgement) {
     EXPECT_EQ(m.camera_x, 300.5f);
     EXPECT_EQ(m.camera_y, 40.0f);
     EXPECT_EQ(m.inputs[0].ack_snapshot, 77u);
+    EXPECT_FALSE(m.resync);
     m = parse(0xFFFFFFFFu, std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity());
     EXPECT_EQ(m.camera_x, 0.0f);
     EXPECT_EQ(m.camera_y, 0.0f);
+}
+
+TEST(GameMessage, ResyncInSpectateControlAsksForAFullSnapshot) {
+    flatbuffers::FlatBufferBuilder b;
+    b.Finish(proto::CreateEnvelope(b, proto::Message::SpectateControl,
+                                   proto::CreateSpectateControl(b, 5, 10.0f, 20.0f, 77, true).Union()));
+    const ClientGameMessage m = parse_client_game_message({b.GetBufferPointer(), b.GetSize()});
+    ASSERT_EQ(m.kind, ClientGameMessage::Kind::Spectate);
+    EXPECT_TRUE(m.resync);
+    EXPECT_EQ(m.follow, 5u);
+    EXPECT_EQ(m.inputs[0].ack_snapshot, 77u);
 }
 
 TEST(GameMessage, ServerOnlyTypesAreRefused) {

@@ -105,6 +105,26 @@ TEST(Dtls, HandshakeAndDataOnCleanLink) {
     EXPECT_EQ(p.client_peer.received[0].size(), 1000u);
 }
 
+TEST(Dtls, ApplicationDataIsNotKeptOnceConnected) {
+    // Only the handshake's flights are kept for replay: a connection that sends megabytes holds
+    // no more than it did right after the handshake (before, every record was kept for ever).
+    Pair p({.loss = 0, .latency_us = 1'000}, 3);
+    ASSERT_TRUE(p.run_until_connected(5'000'000));
+    const std::size_t server_after_handshake = p.server->retained_bytes();
+    const std::size_t client_after_handshake = p.client->retained_bytes();
+    const std::vector<std::uint8_t> payload(1100, 9);
+    for (int i = 0; i < 2000; ++i) {
+        ASSERT_TRUE(p.server->send(payload));
+        ASSERT_TRUE(p.client->send(payload));
+        if (i % 100 == 0) {
+            p.step(1000);
+        }
+    }
+    EXPECT_LE(p.server->retained_bytes(), server_after_handshake);
+    EXPECT_LE(p.client->retained_bytes(), client_after_handshake);
+    EXPECT_LT(p.server->retained_bytes(), 4096u); // the server's last flight at most
+}
+
 TEST(Dtls, HandshakeSurvivesHeavyLossAndReordering) {
     // Several seeds: each loses different flights, so retransmission on both sides is exercised.
     int retransmitted = 0;

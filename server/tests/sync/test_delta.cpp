@@ -239,6 +239,24 @@ ViewEntry player(std::uint16_t id, std::uint32_t x, std::uint32_t y) {
 
 // --- Bitstream -------------------------------------------------------------------------------
 
+TEST(PackedEntry, EveryKindAtItsWidestAndRandomValuesRoundTrip) {
+    Rng rng(21);
+    for (int round = 0; round < 5000; ++round) {
+        const ViewEntry e{static_cast<std::uint16_t>(rng.below(kMaxViewEntries)),
+                          random_entity(rng, random_kind(rng))};
+        EXPECT_EQ(unpack_entry(pack_entry(e)), e);
+    }
+    for (std::uint32_t k = 0; k < static_cast<std::uint32_t>(EntityKind::Count); ++k) {
+        ViewEntry e{1023, {}};
+        e.entity.kind = static_cast<EntityKind>(k);
+        const auto spec = fields(e.entity.kind);
+        for (std::size_t i = 0; i < spec.size(); ++i) {
+            e.entity.f[i] = (1u << spec[i].bits) - 1; // every bit set
+        }
+        EXPECT_EQ(unpack_entry(pack_entry(e)), e) << k;
+    }
+}
+
 TEST(Bitstream, LayoutIsLsbFirst) {
     std::array<std::uint8_t, 4> buf{};
     BitWriter w(buf);
@@ -371,7 +389,7 @@ TEST(Quantise, FieldTablesMatchTheWireFormat) {
     EXPECT_EQ(widths(EntityKind::Player),
               (P{{18, 8}, {18, 8}, {8, 5}, {7, 4}, {6, 0}, {3, 0}, {2, 0}, {7, 0}, {16, 0}}));
     EXPECT_EQ(widths(EntityKind::Projectile), (P{{18, 0}, {18, 0}, {8, 0}, {3, 0}, {16, 0}}));
-    EXPECT_EQ(widths(EntityKind::Pickup), (P{{12, 0}, {1, 0}}));
+    EXPECT_EQ(widths(EntityKind::Pickup), (P{{16, 0}, {1, 0}}));
     EXPECT_EQ(widths(EntityKind::Wall), (P{{16, 0}, {9, 6}}));
     EXPECT_EQ(widths(EntityKind::Flag), (P{{18, 8}, {18, 8}, {1, 0}, {2, 0}}));
     EXPECT_TRUE(fields(EntityKind::Count).empty());
@@ -555,7 +573,7 @@ TEST(DeltaCost, RemovedEntityCostsFourBits) {
 
 TEST(DeltaCost, FullSnapshotCostsPerKind) {
     Rng rng(3);
-    const std::array<std::size_t, 5> expected{98, 76, 26, 38, 52};
+    const std::array<std::size_t, 5> expected{98, 76, 30, 38, 52};
     for (std::uint32_t k = 0; k < 5; ++k) {
         const std::vector<ViewEntry> view{{17, random_entity(rng, static_cast<EntityKind>(k))}};
         EXPECT_EQ(encoded_bits({}, view), 11u + expected[k]) << "kind " << k;
@@ -695,6 +713,229 @@ TEST(DeltaEncode, ReportsOverflow) {
     EXPECT_TRUE(w.overflowed());
 }
 
+// --- The trusted path: BitAppender, packed entries, delta_record, encode_delta_packed ---------
+
+std::vector<PackedEntry> packed(const std::vector<ViewEntry>& view) {
+    std::vector<PackedEntry> out;
+    for (const ViewEntry& e : view) {
+        out.push_back(pack_entry(e));
+    }
+    return out;
+}
+
+TEST(BitAppender, WritesWhatBitWriterWritesFromAnyStartingBit) {
+    Rng rng(21);
+    for (int round = 0; round < 2000; ++round) {
+        // Both buffers equally dirty; the appender's span ends exactly where its bits do, with
+        // guard bytes behind it that nothing may touch.
+        std::vector<std::pair<std::uint64_t, unsigned>> items;
+        const auto lead = static_cast<int>(rng.below(24));
+        const std::uint32_t lead_value = static_cast<std::uint32_t>(rng.next());
+        std::size_t total = 0;
+        const std::uint32_t count = rng.below(40);
+        for (std::uint32_t k = 0; k < count; ++k) {
+            const unsigned n = rng.below(65); // 0..64
+            const std::uint64_t v = n == 64 ? rng.next() : rng.next() & ((std::uint64_t{1} << n) - 1);
+            items.emplace_back(
+                rng.chance(0.1f) ? (n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1) : v, n);
+            total += n;
+        }
+        const std::size_t bytes = (static_cast<std::size_t>(lead) + total + 7) / 8;
+        std::vector<std::uint8_t> a(bytes + 16, 0xa5);
+        std::vector<std::uint8_t> b(bytes + 16, 0xa5);
+        BitWriter wa(std::span<std::uint8_t>(a).first(bytes));
+        BitWriter wb(std::span<std::uint8_t>(b).first(bytes));
+        wa.write(lead_value, lead);
+        wb.write(lead_value, lead);
+        ASSERT_TRUE(wa.fits(total));
+        BitAppender app(wa, total);
+        for (const auto& [v, n] : items) {
+            app.put(v, n);
+            wb.write(static_cast<std::uint32_t>(v), static_cast<int>(std::min(n, 32u)));
+            wb.write(static_cast<std::uint32_t>(v >> 32), static_cast<int>(n > 32 ? n - 32 : 0));
+        }
+        app.finish();
+        ASSERT_FALSE(wb.overflowed());
+        ASSERT_EQ(wa.bits(), wb.bits()) << "round " << round;
+        ASSERT_EQ(a, b) << "round " << round; // the bits, and the guard bytes untouched in both
+    }
+}
+
+TEST(BitAppender, TheWriterGoesOnAfterIt) {
+    std::array<std::uint8_t, 16> buf;
+    buf.fill(0xff);
+    BitWriter w(buf);
+    w.write(0b101, 3);
+    {
+        BitAppender app(w, 70);
+        app.put(0, 1);
+        app.put(~std::uint64_t{0}, 64);
+        app.put(0b10, 2);
+        app.finish();
+    }
+    EXPECT_EQ(w.bits(), 70u);
+    w.write(0x3, 2);
+    BitReader r(w.data(), w.bits());
+    EXPECT_EQ(r.read(3), 0b101u);
+    EXPECT_EQ(r.read(1), 0u);
+    EXPECT_EQ(r.read(32), 0xffffffffu);
+    EXPECT_EQ(r.read(32), 0xffffffffu);
+    EXPECT_EQ(r.read(2), 0b10u);
+    EXPECT_EQ(r.read(2), 0x3u);
+    EXPECT_EQ(r.bits_left(), 0u);
+    EXPECT_EQ(buf[9], 0xff); // 72 bits: byte 9 not touched yet
+    w.write(1, 1);
+    EXPECT_EQ(buf[9], 0x01); // bits above bits() in the last byte are 0
+    EXPECT_EQ(buf[10], 0xff);
+}
+
+TEST(PackedEntry, AccessorsReadTheLayout) {
+    Rng rng(22);
+    for (int k = 0; k < 2000; ++k) {
+        const ViewEntry e{static_cast<std::uint16_t>(rng.below(kMaxViewEntries)),
+                          random_entity(rng, random_kind(rng))};
+        const PackedEntry p = pack_entry(e);
+        EXPECT_EQ(p.local_id(), e.local_id);
+        EXPECT_EQ(p.kind(), e.entity.kind);
+        for (std::size_t i = 0; i < kMaxFields; ++i) {
+            EXPECT_EQ(packed_field(p, i), e.entity.f[i]) << "field " << i;
+        }
+        const auto other = static_cast<std::uint16_t>(rng.below(kMaxViewEntries));
+        EXPECT_EQ(p.with_local_id(other), pack_entry({other, e.entity}));
+        // A section B entry is the packed entry's low bits.
+        EXPECT_EQ(new_entry_bits(e.entity.kind), new_entry_cost(e.entity));
+        const Encoded enc = encode({}, {e});
+        BitReader r(enc.bytes, enc.bits);
+        ASSERT_EQ(r.read(kNewCountBits), 1u);
+        const std::uint32_t n = new_entry_bits(e.entity.kind);
+        std::array<std::uint64_t, 2> words{};
+        for (std::uint32_t at = 0; at < n; at += 32) { // 32 bits at a time, LSB first
+            const std::uint32_t take = std::min(n - at, 32u);
+            words[at / 64] |= static_cast<std::uint64_t>(r.read(static_cast<int>(take))) << (at % 64);
+        }
+        ASSERT_FALSE(r.failed());
+        EXPECT_EQ(words[0], p.lo);
+        EXPECT_EQ(words[1], p.hi);
+    }
+}
+
+TEST(DeltaEncode, EncodableIsWhatEncodeDeltaAccepts) {
+    Rng rng(23);
+    for (std::uint32_t k = 0; k < 5; ++k) {
+        QEntity e = random_entity(rng, static_cast<EntityKind>(k));
+        EXPECT_TRUE(encodable(e));
+        const auto spec = fields(e.kind);
+        for (std::size_t i = 0; i < kMaxFields; ++i) {
+            QEntity wide = e;
+            wide.f[i] = i < spec.size() ? 1u << spec[i].bits : 1u;
+            EXPECT_FALSE(encodable(wide));
+            std::array<std::uint8_t, 64> buf{};
+            BitWriter w(buf);
+            const std::vector<ViewEntry> view{{0, wide}};
+            EXPECT_FALSE(encode_delta({}, view, w));
+        }
+    }
+    EXPECT_FALSE(encodable(QEntity{EntityKind::Count, {}}));
+}
+
+TEST(DeltaTrusted, RecordBitsAreTheDeltaCost) {
+    Rng rng(24);
+    for (int round = 0; round < 3000; ++round) {
+        const auto before = random_view(rng, 20);
+        const auto after = mutate(rng, before, 0.0f, 0.8f, 0);
+        ASSERT_EQ(before.size(), after.size());
+        for (std::size_t k = 0; k < before.size(); ++k) {
+            const auto other = static_cast<std::uint16_t>(rng.below(kMaxViewEntries)); // ids ignored
+            const DeltaRecord r = delta_record(pack_entry(before[k]), pack_entry({other, after[k].entity}));
+            ASSERT_EQ(r.bits, delta_cost(before[k].entity, after[k].entity));
+            ASSERT_LE(r.bits, 102u);
+            // Bits above the record are 0 (BitAppender::put requires it).
+            if (r.bits < 64) {
+                ASSERT_EQ(r.lo >> r.bits, 0u);
+            }
+            ASSERT_EQ(r.bits <= 64 ? r.hi : r.hi >> (r.bits - 64), 0u);
+        }
+    }
+}
+
+/// encode_delta_packed writes what encode_delta writes, after `lead` bits already in the writer.
+::testing::AssertionResult same_bits(const std::vector<ViewEntry>& baseline,
+                                     const std::vector<ViewEntry>& current, int lead = 0) {
+    std::vector<std::uint8_t> a(kBufferBytes, 0x5a);
+    std::vector<std::uint8_t> b(kBufferBytes, 0x5a);
+    BitWriter wa(a);
+    BitWriter wb(b);
+    wa.write(0x2b, lead);
+    wb.write(0x2b, lead);
+    const bool ok_a = encode_delta_packed(packed(baseline), packed(current), wa);
+    const bool ok_b = encode_delta(baseline, current, wb);
+    if (!ok_a || !ok_b) {
+        return ::testing::AssertionFailure() << "refused: packed " << ok_a << ", checked " << ok_b;
+    }
+    if (wa.bits() != wb.bits() || a != b) {
+        return ::testing::AssertionFailure() << "bits differ: " << wa.bits() << " vs " << wb.bits();
+    }
+    return ::testing::AssertionSuccess();
+}
+
+TEST(DeltaTrusted, PackedEncoderWritesWhatEncodeDeltaWritesOnRandomViews) {
+    Rng rng(25);
+    for (int round = 0; round < 5000; ++round) {
+        const auto baseline = random_view(rng, rng.below(round % 50 == 0 ? 1200 : 80));
+        const float p_remove = rng.uniform() * 0.5f;
+        const float p_change = rng.uniform();
+        const auto current = mutate(rng, baseline, p_remove, p_change, rng.below(40));
+        const auto lead = static_cast<int>(rng.below(9));
+        ASSERT_TRUE(same_bits(baseline, current, lead)) << "round " << round;
+    }
+    for (int round = 0; round < 500; ++round) {
+        const auto view = random_view(rng, rng.below(round % 100 == 0 ? 4000 : 100));
+        ASSERT_TRUE(same_bits({}, view)) << "full, round " << round;
+        ASSERT_TRUE(same_bits(view, {})) << "all removed, round " << round;
+        ASSERT_TRUE(same_bits(view, view)) << "unchanged, round " << round;
+    }
+    ASSERT_TRUE(same_bits({}, {}));
+}
+
+TEST(DeltaTrusted, PackedEncoderWritesWhatEncodeDeltaWritesAtTheDeltaLimits) {
+    // Every delta-coded field at both ends of its delta range and one past them, alone and with
+    // every other field of the kind changing too (compact and explicit records, both field forms).
+    for (std::uint32_t k = 0; k < 5; ++k) {
+        const auto kind = static_cast<EntityKind>(k);
+        const auto spec = fields(kind);
+        QEntity mid{kind, {}};
+        for (std::size_t i = 0; i < spec.size(); ++i) mid.f[i] = 1u << (spec[i].bits - 1);
+        for (std::uint32_t mask = 1; mask < (1u << spec.size()); ++mask) {
+            for (const int step : {-1, 0, 1, 2}) {
+                QEntity next = mid;
+                for (std::size_t i = 0; i < spec.size(); ++i) {
+                    if ((mask >> i & 1u) == 0) continue;
+                    const std::uint32_t lim = spec[i].delta_bits > 0 ? 1u << (spec[i].delta_bits - 1) : 1u;
+                    const std::uint32_t v = step == -1  ? mid.f[i] - lim
+                                            : step == 0 ? mid.f[i] + lim - 1
+                                            : step == 1 ? mid.f[i] - lim - 1
+                                                        : mid.f[i] + lim;
+                    next.f[i] = v & max_value(spec[i]); // a 1-bit field wraps; the others stay in range
+                }
+                ASSERT_TRUE(same_bits({{7, mid}}, {{7, next}})) << "kind " << k << " mask " << mask;
+            }
+        }
+    }
+}
+
+TEST(DeltaTrusted, WritesNothingWhatDoesNotFit) {
+    Rng rng(26);
+    const auto view = random_view(rng, 100);
+    std::array<std::uint8_t, 64> buf;
+    buf.fill(0x77);
+    BitWriter w(buf);
+    w.write(1, 3);
+    EXPECT_FALSE(encode_delta_packed({}, packed(view), w));
+    EXPECT_FALSE(w.overflowed());
+    EXPECT_EQ(w.bits(), 3u);
+    EXPECT_EQ(buf[1], 0x77);
+}
+
 /// Builds a section-B-only snapshot (empty baseline) by hand.
 struct Hand {
     std::array<std::uint8_t, 512> buf{};
@@ -702,7 +943,7 @@ struct Hand {
     void new_pickup(std::uint32_t id, std::uint32_t kind = 2) {
         w.write(id, kLocalIdBits);
         w.write(kind, kKindBits);
-        w.write(1, 12);
+        w.write(1, 16);
         w.write(1, 1);
     }
     bool decode(std::span<const ViewEntry> baseline, std::vector<ViewEntry>& out) {
@@ -754,7 +995,7 @@ TEST(DeltaDecode, RejectsUnsortedDuplicateOrBadNewEntries) {
     {
         Hand h; // more than 1024
         h.w.write(1025, 11);
-        for (int k = 0; k < 1025; ++k) h.w.write(0, 26);
+        for (int k = 0; k < 1025; ++k) h.w.write(0, 30);
         EXPECT_FALSE(h.decode({}, out));
     }
     {

@@ -78,6 +78,28 @@ TEST(EventLog, HumansJoiningAndLeavingAreGlobalAndLeftSlotsAreListed) {
     EXPECT_EQ(log.globals().back(), (GlobalRecord{GlobalType::PlayerLeft, 0, late.index, sim::kNoPlayer}));
 }
 
+TEST(EventLog, AHumanLeavingIsAnnouncedEvenWhenABotTakesItsSlotAtOnce) {
+    // With bots making up the population, the human's slot is handed to a bot in the very step
+    // that reads the leave: the announcement must not depend on who holds the slot afterwards.
+    Sim s(sim::test::rules_for(sim::Mode::TeamDeathmatch), sim::test::test_map(), 4);
+    s.begin();
+    EventLog log(2000.0f, 1000.0f);
+    const sim::PlayerId human = s.add("human");
+    s.step();
+    log.collect(s.world());
+    log.clear();
+    ASSERT_TRUE(s.world().remove_player(human));
+    s.step();
+    ASSERT_TRUE(s.players().in_use[human.index] != 0 && s.players().is_bot[human.index] != 0)
+        << "the test needs the slot reused by a bot in the same step";
+    log.collect(s.world());
+    const auto left = std::find(log.globals().begin(), log.globals().end(),
+                                GlobalRecord{GlobalType::PlayerLeft, 0, human.index, sim::kNoPlayer});
+    EXPECT_NE(left, log.globals().end());
+    ASSERT_EQ(log.left().size(), 1u);
+    EXPECT_EQ(log.left()[0], human.index);
+}
+
 TEST(EventLog, ShotWallShowsImpactsAndDamageAtTheWallCentre) {
     world::Map m = sim::test::test_map();
     const std::uint32_t wall = sim::test::add_wall(m, Aabb{{900.0f, 400.0f}, {940.0f, 600.0f}}, 100);

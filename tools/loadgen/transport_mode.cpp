@@ -1,14 +1,19 @@
-// mgs-loadgen: opens many WebRTC data-channel connections to a running mgs-server (signaling over
-// /ws, then ICE/DTLS/SCTP with our own rtc/ stack), and measures what the transport issue asks:
+// mgs-loadgen --mode transport: opens many WebRTC data-channel connections to a running
+// mgs-server (signaling over /ws, then ICE/DTLS/SCTP with our own rtc/ stack), and measures what
+// the transport issue asked (tools/bench.sh run_transport parses these keys):
 //   handshakes per second    signaling start -> both channels open, with K handshakes in flight
 //   memory per client        server RSS growth per connected client (needs --server-pid)
 //   CPU per 1000 messages    server user+system CPU while clients exchange Ping/Pong
 //   round-trip time          Ping -> Pong on the unreliable `state` channel, p50/p99
-// Prints one JSON object. Bounded in count and time; exits by itself.
+// Prints one JSON object. Bounded in count and time. Kept as it was before the playing clients:
+// one process, signaling on a thread per handshake in flight (RtcClient::signal).
+#include "transport_mode.hpp"
+
+#include "server_probe.hpp"
+
 #include "net/rtc_client.hpp"
 #include "rtc/sctp.hpp"
 
-#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <poll.h>
@@ -25,6 +30,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+namespace mgs::loadgen {
 
 namespace {
 
@@ -47,34 +54,6 @@ struct Client {
     std::uint32_t pongs = 0;
     std::vector<double> rtts;
 };
-
-long rss_kb(int pid) {
-    std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(f, line)) {
-        if (line.rfind("VmRSS:", 0) == 0) {
-            return std::stol(line.substr(6));
-        }
-    }
-    return -1;
-}
-
-double cpu_ms(int pid) {
-    std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-    std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    const auto close = stat.rfind(')');
-    if (close == std::string::npos) {
-        return -1;
-    }
-    std::istringstream rest(stat.substr(close + 2));
-    std::string field;
-    double utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && rest >> field; ++i) {
-        if (i == 14) utime = std::stod(field);
-        if (i == 15) stime = std::stod(field);
-    }
-    return (utime + stime) * 1000.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
 
 double percentile(std::vector<double> v, double p) {
     if (v.empty()) return 0;
@@ -139,26 +118,15 @@ void drive_all(std::vector<Client>& clients, std::vector<pollfd>& fds, int timeo
 
 } // namespace
 
-int main(int argc, char** argv) {
-    CLI::App app{"mgs-loadgen: many WebRTC clients against a running mgs-server", "mgs-loadgen"};
-    std::string host = "127.0.0.1";
-    std::uint16_t port = 8080;
-    int clients_n = 100;
-    int concurrency = 16;
-    int server_pid = 0;
-    int rounds = 20;
-    int payload = 100;
-    double timeout_s = 120;
-    app.add_option("--host", host, "server address");
-    app.add_option("--port", port, "server HTTP port");
-    app.add_option("--clients", clients_n, "connections to open")->check(CLI::Range(1, 20000));
-    app.add_option("--concurrency", concurrency, "handshakes in flight")->check(CLI::Range(1, 1000));
-    app.add_option("--server-pid", server_pid, "server process, for memory and CPU figures");
-    app.add_option("--rounds", rounds, "Ping rounds per client and channel for the CPU and RTT figures");
-    app.add_option("--payload", payload, "Ping payload bytes");
-    app.add_option("--timeout-s", timeout_s, "give up after this long");
-    CLI11_PARSE(app, argc, argv);
-
+int run_transport(const Options& opts) {
+    const std::string host = opts.host;
+    const std::uint16_t port = opts.port;
+    const int clients_n = opts.clients;
+    const int concurrency = opts.concurrency;
+    const int server_pid = opts.server_pid;
+    const int rounds = opts.rounds;
+    const int payload = opts.payload;
+    const double timeout_s = opts.timeout_s;
     std::string error;
     auto cert = mgs::rtc::DtlsCertificate::generate(error);
     if (!cert) {
@@ -166,7 +134,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     const auto deadline = Clock::now() + std::chrono::duration<double>(timeout_s);
-    const long rss_before = server_pid > 0 ? rss_kb(server_pid) : -1;
+    const long rss_before = server_pid > 0 ? process_rss_kb(server_pid) : -1;
 
     std::vector<Client> clients(static_cast<std::size_t>(clients_n));
     std::vector<pollfd> fds;
@@ -228,10 +196,10 @@ int main(int argc, char** argv) {
     }
     // Let the server settle (buffers, timers) before reading its memory.
     for (int i = 0; i < 200; ++i) drive_all(clients, fds, 1);
-    const long rss_after = server_pid > 0 ? rss_kb(server_pid) : -1;
+    const long rss_after = server_pid > 0 ? process_rss_kb(server_pid) : -1;
 
     // Ping/Pong rounds on both channels: CPU per 1000 messages and the unreliable RTT.
-    const double cpu_before = server_pid > 0 ? cpu_ms(server_pid) : -1;
+    const double cpu_before = server_pid > 0 ? process_cpu_ms(server_pid) : -1;
     std::uint64_t sent = 0;
     std::uint32_t id = 0;
     for (int r = 0; r < rounds && Clock::now() < deadline; ++r) {
@@ -245,7 +213,7 @@ int main(int argc, char** argv) {
         for (int i = 0; i < 20; ++i) drive_all(clients, fds, 1);
     }
     for (int i = 0; i < 300; ++i) drive_all(clients, fds, 1);
-    const double cpu_after = server_pid > 0 ? cpu_ms(server_pid) : -1;
+    const double cpu_after = server_pid > 0 ? process_cpu_ms(server_pid) : -1;
     std::uint64_t pongs = 0;
     std::vector<double> rtts;
     for (const auto& c : clients) {
@@ -315,3 +283,5 @@ int main(int argc, char** argv) {
     }
     return hs.size() == clients.size() ? 0 : 1;
 }
+
+} // namespace mgs::loadgen

@@ -1,7 +1,10 @@
-// The network front end to end over real loopback sockets: signaling on /ws, the WebRTC port,
-// sessions and resume, limits and garbage. The client is our own rtc/ stack (RtcClient); the
-// interop tests (ctest interop_*) do the same with Chromium and libdatachannel.
-#include "net/net_server.hpp"
+// The front end (app::Frontend: the network thread's ports wired to the session layer) end to end
+// over real loopback sockets: signaling on /ws, the WebRTC port, sessions and resume, limits and
+// garbage, and the link to a game thread (here a small stand-in for app::GameSync). The client is
+// our own rtc/ stack (RtcClient); the interop tests (ctest interop_*) do the same with Chromium
+// and libdatachannel. The session rules themselves are tested on a virtual clock in
+// tests/session/.
+#include "app/frontend.hpp"
 #include "net/rtc_client.hpp"
 #include "proto/game_generated.h"
 
@@ -21,10 +24,15 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <thread>
 
-namespace mgs::net {
+namespace mgs::app {
 namespace {
+
+using net::make_ping;
+using net::read_pong;
+using net::RtcClient;
 
 using namespace std::chrono_literals;
 
@@ -36,8 +44,9 @@ std::shared_ptr<rtc::DtlsCertificate> client_cert() {
     return c;
 }
 
-NetConfig local_config() {
-    NetConfig c;
+FrontendConfig local_config() {
+    FrontendConfig f;
+    net::NetConfig& c = f.net;
     c.http.bind_address = "127.0.0.1";
     c.http.port = 0;
     c.http.signaling_rate_per_s = 1000;
@@ -45,7 +54,8 @@ NetConfig local_config() {
     c.rtc.bind_address = "127.0.0.1";
     c.rtc.port = 0;
     c.rtc.public_ips = {"127.0.0.1"};
-    return c;
+    f.link.max_sessions = 16;
+    return f;
 }
 
 std::string http_get(std::uint16_t port, const std::string& target) {
@@ -168,16 +178,90 @@ struct Client {
     }
 };
 
+/// The front end and a stand-in for the game on its own thread: it makes a player for each join
+/// (ids from 42), follows every session's input slot, takes requests, and sends what a test hands
+/// it, as app::GameSync does through the same GameLink.
 struct Server {
     metrics::Registry registry;
-    NetServer net;
-    explicit Server(NetConfig c = local_config()) : net(std::move(c), registry) {
+    Frontend net;
+    std::atomic<bool> stop{false};
+    std::thread game;
+
+    std::atomic<int> joins{0};
+    std::atomic<int> leaves{0};
+    std::atomic<std::uint32_t> next_player{42};
+    std::mutex mutex; // guards what follows, shared with the test thread
+    std::vector<session::SessionRef> sessions;
+    std::vector<session::InputState> inputs; // per entry of `sessions`, as last read
+    std::vector<session::Request> requests;
+    std::vector<std::pair<bool, std::vector<std::uint8_t>>> to_send; // reliable?, bytes: to sessions[0]
+
+    explicit Server(FrontendConfig c = local_config()) : net(std::move(c), registry) {
         std::string error;
         EXPECT_TRUE(net.start(error)) << error;
+        game = std::thread([this] { run_game(); });
+    }
+    ~Server() {
+        stop = true;
+        game.join();
+        net.stop();
+    }
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    session::InputState input_of(std::size_t i) {
+        const std::lock_guard lock(mutex);
+        return i < inputs.size() ? inputs[i] : session::InputState{};
+    }
+
+private:
+    void run_game() {
+        session::GameLink& link = net.link();
+        std::uint32_t tick = 0;
+        while (!stop.load()) {
+            session::Control c;
+            while (link.poll_control(c)) {
+                const std::lock_guard lock(mutex);
+                if (c.type == session::Control::Type::Join) {
+                    ++joins;
+                    sessions.push_back(c.session);
+                    inputs.emplace_back();
+                    if (!c.spectate) {
+                        link.reply({c.session, next_player++});
+                    }
+                } else {
+                    ++leaves;
+                }
+            }
+            {
+                const std::lock_guard lock(mutex);
+                for (std::size_t i = 0; i < sessions.size(); ++i) {
+                    session::InputState st;
+                    if (link.read_input(sessions[i].slot, st) && st.generation == sessions[i].generation) {
+                        inputs[i] = st;
+                    }
+                }
+                session::Request r;
+                while (link.poll_request(r)) {
+                    requests.push_back(r);
+                }
+                if (!to_send.empty() && !sessions.empty() && inputs[0].ready) {
+                    for (const auto& [reliable, bytes] : to_send) {
+                        link.batch().add(sessions[0], inputs[0].epoch,
+                                         reliable ? session::OutBatch::Channel::Events
+                                                  : session::OutBatch::Channel::State,
+                                         bytes);
+                    }
+                    to_send.clear();
+                }
+            }
+            (void)link.publish(++tick);
+            std::this_thread::sleep_for(1ms);
+        }
     }
 };
 
-TEST(NetServer, ServesHealthAndMetrics) {
+TEST(Frontend, ServesHealthAndMetrics) {
     Server s;
     EXPECT_EQ(http_get(s.net.http_port(), "/healthz"), "ok\n");
     const std::string m = http_get(s.net.http_port(), "/metrics");
@@ -188,7 +272,7 @@ TEST(NetServer, ServesHealthAndMetrics) {
     }
 }
 
-TEST(NetServer, ClientConnectsOpensBothChannelsAndGetsPongs) {
+TEST(Frontend, ClientConnectsOpensBothChannelsAndGetsPongs) {
     Server s;
     Client c;
     std::string error;
@@ -204,7 +288,7 @@ TEST(NetServer, ClientConnectsOpensBothChannelsAndGetsPongs) {
     EXPECT_GT(metric(s.net.http_port(), "mgs_bytes_sent_total"), 60'000);
 }
 
-TEST(NetServer, ResumeWithTheTokenKeepsThePlayer) {
+TEST(Frontend, ResumeWithTheTokenKeepsThePlayer) {
     Server s;
     auto first = std::make_unique<Client>();
     ASSERT_TRUE(first->connect(s.net.http_port()));
@@ -224,24 +308,25 @@ TEST(NetServer, ResumeWithTheTokenKeepsThePlayer) {
     EXPECT_NE(error.find("resume_failed"), std::string::npos) << error;
 }
 
-TEST(NetServer, SessionEndsAfterTheGrace) {
-    NetConfig c = local_config();
-    c.resume_grace_s = 0;
+TEST(Frontend, SessionEndsAfterTheGrace) {
+    FrontendConfig c = local_config();
+    c.session.resume_grace_s = 0;
     Server s(c);
     Client first;
     ASSERT_TRUE(first.connect(s.net.http_port()));
     const std::string token = first.answer.session;
     first.rtc.close();
-    first.run_until([] { return false; }, 300ms);
+    // The grace is checked every 100 ms; the game is told the player left.
+    EXPECT_TRUE(first.run_until([&] { return s.leaves.load() == 1; }, 3s));
     Client again;
     std::string error;
     EXPECT_FALSE(again.connect(s.net.http_port(), token, &error));
     EXPECT_NE(error.find("resume_failed"), std::string::npos) << error;
 }
 
-TEST(NetServer, FullServerSaysSo) {
-    NetConfig c = local_config();
-    c.max_clients = 1;
+TEST(Frontend, FullServerSaysSo) {
+    FrontendConfig c = local_config();
+    c.session.max_players = 1;
     Server s(c);
     Client first;
     ASSERT_TRUE(first.connect(s.net.http_port()));
@@ -253,7 +338,7 @@ TEST(NetServer, FullServerSaysSo) {
     EXPECT_TRUE(first.ping_pong(first.events, 4, 0)); // the admitted client is unaffected
 }
 
-TEST(NetServer, BadSignalingGetsClearErrors) {
+TEST(Frontend, BadSignalingGetsClearErrors) {
     Server s;
     const auto port = s.net.http_port();
     auto r = signal_once(port, "not json");
@@ -264,9 +349,26 @@ TEST(NetServer, BadSignalingGetsClearErrors) {
     EXPECT_NE(r["message"].get<std::string>().find("SDP"), std::string::npos);
     r = signal_once(port, R"({"type":"join","name":""})");
     EXPECT_EQ(r["code"], "bad_request");
+    // An offer that is fine but passive: both sides would wait for DTLS to start.
+    const std::string passive = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+                                "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"
+                                "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
+                                "a=fingerprint:sha-256 " +
+                                [] {
+                                    std::string fp;
+                                    for (int i = 0; i < 32; ++i) fp += i == 0 ? "AB" : ":AB";
+                                    return fp;
+                                }() +
+                                "\r\na=setup:passive\r\na=mid:0\r\na=sctp-port:5000\r\n";
+    r = signal_once(port, nlohmann::json{{"type", "join"}, {"name", "p"}, {"offer", passive}}.dump());
+    EXPECT_EQ(r["code"], "bad_offer") << r.dump();
+    EXPECT_NE(r["message"].get<std::string>().find("a=setup:passive"), std::string::npos) << r.dump();
+    // Its session was forgotten: a trickled candidate gets no reply, the next join does.
+    r = signal_once(port, R"({"type":"join","name":"x","offer":"v=0\r\n"})");
+    EXPECT_EQ(r["code"], "bad_offer");
 }
 
-TEST(NetServer, WebSocketTransportFallbackCarriesGameMessages) {
+TEST(Frontend, WebSocketTransportFallbackCarriesGameMessages) {
     Server s;
     namespace beast = boost::beast;
     boost::asio::io_context io;
@@ -301,30 +403,8 @@ TEST(NetServer, WebSocketTransportFallbackCarriesGameMessages) {
     EXPECT_EQ(n, 32u);
 }
 
-TEST(NetServer, InputsReachTheGameAndSnapshotsReachTheClient) {
-    NetConfig c = local_config();
-    Server s(c);
-    s.net.attach_game();
-    // The game side, as app::GameSync does it: make the player, then read inputs.
-    std::atomic<bool> stop{false};
-    std::atomic<int> inputs{0};
-    std::atomic<std::uint32_t> session{0};
-    std::atomic<std::uint32_t> last_seq{0};
-    std::thread game([&] {
-        while (!stop.load()) {
-            GameRequest r;
-            while (s.net.poll_request(r)) {
-                if (r.type == GameRequest::Type::Join) {
-                    s.net.player_joined(r.session, 42);
-                    session = r.session;
-                } else if (r.type == GameRequest::Type::Input) {
-                    ++inputs;
-                    last_seq = r.seq;
-                }
-            }
-            std::this_thread::sleep_for(1ms);
-        }
-    });
+TEST(Frontend, InputsReachTheGameAndSnapshotsReachTheClient) {
+    Server s;
     Client cl;
     ASSERT_TRUE(cl.connect(s.net.http_port()));
     EXPECT_EQ(cl.answer.player_id, 42u);
@@ -341,68 +421,51 @@ TEST(NetServer, InputsReachTheGameAndSnapshotsReachTheClient) {
             return false;
         },
         3s));
-    // Inputs on `state` reach the game.
+    // The game sees the connection ready (its first epoch).
+    EXPECT_TRUE(cl.run_until([&] { return s.input_of(0).ready && s.input_of(0).epoch == 1; }, 3s));
+    // Inputs on `state` reach the game's slot: the newest one, with every press counted.
     for (std::uint32_t seq = 1; seq <= 5; ++seq) {
         flatbuffers::FlatBufferBuilder b;
-        const auto in = proto::CreateInput(b, seq, 0, 1, 0, 0.5f, proto::InputButtons::Fire, -1, 0);
+        const auto in = proto::CreateInput(b, seq, 0, 1, 0, 0.5f, proto::InputButtons::Fire, -1, seq + 100);
         b.Finish(proto::CreateEnvelope(b, proto::Message::Input, in.Union()));
         cl.rtc.send(static_cast<std::uint16_t>(cl.state), {b.GetBufferPointer(), b.GetSize()});
     }
-    EXPECT_TRUE(cl.run_until([&] { return inputs.load() == 5 && last_seq.load() == 5; }, 3s))
-        << inputs.load();
-    // A message from the game reaches the client on `state`.
+    EXPECT_TRUE(cl.run_until([&] { return s.input_of(0).seq == 5 && s.input_of(0).inputs == 5; }, 3s))
+        << s.input_of(0).inputs;
+    const session::InputState st = s.input_of(0);
+    EXPECT_EQ(st.move_x, 1);
+    EXPECT_FLOAT_EQ(st.aim, 0.5f);
+    EXPECT_EQ(st.presses[0], 5);
+    EXPECT_EQ(st.ack, 105u);
+    // A message from the game reaches the client on `state`, one on `events` too.
     const std::vector<std::uint8_t> payload = make_ping(9, 1.0, 0);
-    EXPECT_TRUE(s.net.send_to_client(session.load(), false, payload));
+    const std::vector<std::uint8_t> reliable = make_ping(10, 1.0, 0);
+    {
+        const std::lock_guard lock(s.mutex);
+        s.to_send.emplace_back(false, payload);
+        s.to_send.emplace_back(true, reliable);
+    }
     EXPECT_TRUE(cl.run_until(
         [&] {
+            bool got_state = false, got_events = false;
             for (const auto& [ch, m] : cl.messages) {
-                if (ch == cl.state && m == payload) return true;
+                got_state = got_state || (ch == cl.state && m == payload);
+                got_events = got_events || (ch == cl.events && m == reliable);
             }
-            return false;
+            return got_state && got_events;
         },
         3s));
-    stop = true;
-    game.join();
 }
 
-TEST(NetServer, ChatAndScoreboardRequestsReachTheGameAndFloodsAreLimited) {
-    NetConfig c = local_config();
-    c.request_rate_per_s = 1;
-    c.request_burst = 3;
+TEST(Frontend, ChatAndScoreboardRequestsReachTheGameAndFloodsAreLimited) {
+    FrontendConfig c = local_config();
+    c.session.request_rate_per_s = 1;
+    c.session.request_burst = 3;
     Server s(c);
-    s.net.attach_game();
-    std::atomic<bool> stop{false};
-    std::atomic<int> ready{0};
-    std::atomic<int> chats{0};
-    std::atomic<int> boards{0};
-    std::string first_text;
-    std::atomic<bool> team_only{false};
-    std::thread game([&] {
-        while (!stop.load()) {
-            GameRequest r;
-            while (s.net.poll_request(r)) {
-                if (r.type == GameRequest::Type::Join) {
-                    s.net.player_joined(r.session, 7);
-                } else if (r.type == GameRequest::Type::Ready) {
-                    ++ready;
-                } else if (r.type == GameRequest::Type::Chat) {
-                    if (chats.load() == 0) {
-                        first_text.assign(r.text.data(), r.text_len);
-                        team_only = r.team_only;
-                    }
-                    ++chats;
-                } else if (r.type == GameRequest::Type::Scoreboard) {
-                    EXPECT_EQ(r.top, 5);
-                    ++boards;
-                }
-            }
-            std::this_thread::sleep_for(1ms);
-        }
-    });
     Client cl;
     ASSERT_TRUE(cl.connect(s.net.http_port()));
-    // The reliable channel opening (the Welcome) tells the game the client is ready.
-    EXPECT_TRUE(cl.run_until([&] { return ready.load() == 1; }, 3s));
+    // Requests count once the connection is welcomed (the game sees it ready).
+    EXPECT_TRUE(cl.run_until([&] { return s.input_of(0).ready; }, 3s));
     {
         flatbuffers::FlatBufferBuilder b;
         b.Finish(proto::CreateEnvelope(b, proto::Message::ScoreboardRequest,
@@ -417,24 +480,42 @@ TEST(NetServer, ChatAndScoreboardRequestsReachTheGameAndFloodsAreLimited) {
     }
     EXPECT_TRUE(cl.run_until(
         [&] { return metric(s.net.http_port(), "mgs_requests_dropped_total{reason=\"rate\"}") >= 17; }, 3s));
+    const auto count = [&](session::Request::Type t) {
+        const std::lock_guard lock(s.mutex);
+        return std::count_if(s.requests.begin(), s.requests.end(),
+                             [&](const session::Request& r) { return r.type == t; });
+    };
     // The game thread polls every millisecond: let it take what was let through.
-    EXPECT_TRUE(cl.run_until([&] { return boards.load() == 1 && chats.load() >= 2; }, 3s));
-    stop = true;
-    game.join();
-    EXPECT_EQ(boards.load(), 1);
-    EXPECT_GE(chats.load(), 2); // the burst of 3, less the scoreboard request
-    EXPECT_LE(chats.load(), 4); // plus what refilled meanwhile
-    EXPECT_EQ(first_text, "first");
-    EXPECT_TRUE(team_only.load());
+    EXPECT_TRUE(cl.run_until(
+        [&] {
+            return count(session::Request::Type::Scoreboard) == 1 && count(session::Request::Type::Chat) >= 2;
+        },
+        3s));
+    const std::lock_guard lock(s.mutex);
+    const auto chats = std::count_if(s.requests.begin(), s.requests.end(), [](const session::Request& r) {
+        return r.type == session::Request::Type::Chat;
+    });
+    EXPECT_GE(chats, 2); // the burst of 3, less the scoreboard request
+    EXPECT_LE(chats, 4); // plus what refilled meanwhile
+    ASSERT_FALSE(s.requests.empty());
+    EXPECT_EQ(s.requests[0].type, session::Request::Type::Scoreboard);
+    EXPECT_EQ(s.requests[0].top, 5);
+    const auto first = std::find_if(s.requests.begin(), s.requests.end(), [](const session::Request& r) {
+        return r.type == session::Request::Type::Chat;
+    });
+    ASSERT_NE(first, s.requests.end());
+    EXPECT_EQ(std::string_view(first->text.data(), first->text_len), "first");
+    EXPECT_TRUE(first->team_only);
 }
 
-TEST(NetServer, InputFloodIsRateLimited) {
-    NetConfig c = local_config();
-    c.input_rate_per_s = 10;
-    c.input_burst = 5;
+TEST(Frontend, InputFloodIsRateLimited) {
+    FrontendConfig c = local_config();
+    c.session.input_rate_per_s = 10;
+    c.session.input_burst = 5;
     Server s(c);
     Client cl;
     ASSERT_TRUE(cl.connect(s.net.http_port()));
+    EXPECT_TRUE(cl.run_until([&] { return s.input_of(0).ready; }, 3s));
     for (std::uint32_t seq = 1; seq <= 50; ++seq) {
         flatbuffers::FlatBufferBuilder b;
         const auto in = proto::CreateInput(b, seq);
@@ -446,7 +527,7 @@ TEST(NetServer, InputFloodIsRateLimited) {
     EXPECT_LE(metric(s.net.http_port(), "mgs_inputs_total"), 10);
 }
 
-TEST(NetServer, GarbageOnTheUdpPortIsDroppedAndCountedWithoutHurtingClients) {
+TEST(Frontend, GarbageOnTheUdpPortIsDroppedAndCountedWithoutHurtingClients) {
     Server s;
     Client c;
     ASSERT_TRUE(c.connect(s.net.http_port()));
@@ -482,9 +563,9 @@ TEST(NetServer, GarbageOnTheUdpPortIsDroppedAndCountedWithoutHurtingClients) {
     EXPECT_EQ(metric(s.net.http_port(), "mgs_clients_connected"), 1);
 }
 
-TEST(NetServer, MalformedGameMessagesAreCountedAndRepeatOffendersDropped) {
-    NetConfig cfg = local_config();
-    cfg.max_violations = 3;
+TEST(Frontend, MalformedGameMessagesAreCountedAndRepeatOffendersDropped) {
+    FrontendConfig cfg = local_config();
+    cfg.session.max_violations = 3;
     Server s(cfg);
     Client c;
     ASSERT_TRUE(c.connect(s.net.http_port()));
@@ -496,9 +577,9 @@ TEST(NetServer, MalformedGameMessagesAreCountedAndRepeatOffendersDropped) {
     EXPECT_GE(metric(s.net.http_port(), "mgs_messages_dropped_total"), 4);
 }
 
-TEST(NetServer, TooManyPendingHandshakesIsRefused) {
-    NetConfig c = local_config();
-    c.rtc.max_pending_handshakes = 1;
+TEST(Frontend, TooManyPendingHandshakesIsRefused) {
+    FrontendConfig c = local_config();
+    c.net.rtc.max_pending_handshakes = 1;
     Server s(c);
     // A client that signals and never starts ICE holds the only handshake slot.
     RtcClient stalled(client_cert());
@@ -512,10 +593,10 @@ TEST(NetServer, TooManyPendingHandshakesIsRefused) {
     EXPECT_NE(error.find("too_many_handshakes"), std::string::npos) << error;
 }
 
-TEST(NetServer, SignalingFloodIsRateLimited) {
-    NetConfig c = local_config();
-    c.http.signaling_rate_per_s = 1;
-    c.http.signaling_burst = 2;
+TEST(Frontend, SignalingFloodIsRateLimited) {
+    FrontendConfig c = local_config();
+    c.net.http.signaling_rate_per_s = 1;
+    c.net.http.signaling_burst = 2;
     Server s(c);
     namespace beast = boost::beast;
     boost::asio::io_context io;
@@ -537,19 +618,19 @@ TEST(NetServer, SignalingFloodIsRateLimited) {
     EXPECT_EQ(bad + limited, 5);
 }
 
-TEST(NetServer, PortInUseIsAClearError) {
+TEST(Frontend, PortInUseIsAClearError) {
     Server a;
-    NetConfig c = local_config();
-    c.rtc.port = a.net.udp_port();
+    FrontendConfig c = local_config();
+    c.net.rtc.port = a.net.udp_port();
     metrics::Registry r;
-    NetServer b(c, r);
+    Frontend b(c, r);
     std::string error;
     EXPECT_FALSE(b.start(error));
     EXPECT_NE(error.find("cannot bind UDP 127.0.0.1:" + std::to_string(a.net.udp_port())), std::string::npos)
         << error;
 }
 
-TEST(NetServer, TwoServersSideBySide) {
+TEST(Frontend, TwoServersSideBySide) {
     Server a;
     Server b;
     EXPECT_NE(a.net.http_port(), b.net.http_port());
@@ -562,5 +643,58 @@ TEST(NetServer, TwoServersSideBySide) {
     EXPECT_TRUE(cb.ping_pong(cb.events, 1, 0));
 }
 
+// RtcClient's non-blocking signaling (make_join, accept_answer over the caller's own WebSocket, as
+// the load generator does it) brings the connection up like signal().
+TEST(Frontend, SplitSignalingConnectsBothChannels) {
+    Server server;
+    std::string error;
+    RtcClient c(client_cert());
+    RtcClient::Options o;
+    o.http_port = server.net.http_port();
+    const std::string join = c.make_join(o, error);
+    ASSERT_FALSE(join.empty()) << error;
+    // The caller's own WebSocket carries the join and the reply.
+    namespace beast = boost::beast;
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::resolver resolver(io);
+    beast::websocket::stream<boost::asio::ip::tcp::socket> ws(io);
+    boost::asio::connect(ws.next_layer(), resolver.resolve("127.0.0.1", std::to_string(server.net.http_port())));
+    ws.handshake("127.0.0.1", "/ws");
+    ws.write(boost::asio::buffer(join));
+    beast::flat_buffer buf;
+    ws.read(buf);
+    RtcClient::Answer answer;
+    ASSERT_TRUE(c.accept_answer(beast::buffers_to_string(buf.data()), answer, error)) << error;
+    EXPECT_EQ(answer.session.size(), 36u);
+    ws.close(beast::websocket::close_code::normal);
+
+    int events = -1;
+    int state = -1;
+    std::size_t bytes = 0;
+    const auto end = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < end && (events < 0 || state < 0)) {
+        rtc::SctpStack::advance(c.now_us());
+        bytes += c.drive();
+        c.send_pending();
+        rtc::ConnectionEvent e;
+        while (c.poll_event(e)) {
+            if (e.type == rtc::ConnectionEvent::Type::Connected) {
+                rtc::ChannelOptions opts;
+                opts.label = "events";
+                events = c.open_channel(opts);
+            } else if (e.type == rtc::ConnectionEvent::Type::ChannelOpen &&
+                       c.connection()->channel_label(e.channel) == "state") {
+                state = e.channel;
+            }
+        }
+        std::this_thread::sleep_for(1ms);
+    }
+    EXPECT_GE(events, 0);
+    EXPECT_GE(state, 0);
+    EXPECT_GT(bytes, 0u); // drive() reports what it read
+    c.close();
+}
+
+
 } // namespace
-} // namespace mgs::net
+} // namespace mgs::app
