@@ -149,7 +149,7 @@ void Bots::update(sim::World& world, Executor& exec) {
     if (inputs_.size() < n) {
         inputs_.resize(n);
         prev_pos_.resize(n);
-        stuck_flags_.resize(n);
+        tick_flags_.resize(n);
     }
     grow_brains(p);
     const std::uint32_t tick = world.tick();
@@ -158,7 +158,7 @@ void Bots::update(sim::World& world, Executor& exec) {
     exec.for_ranges(n, 256, [&](std::size_t begin, std::size_t end) {
         PathScratch& scratch = scratch_[static_cast<std::size_t>(exec.worker_index())];
         for (std::size_t i = begin; i < end; ++i) {
-            stuck_flags_[i] = 0;
+            tick_flags_[i] = 0;
             if (p.in_use[i] == 0 || p.is_bot[i] == 0) continue;
             if (i >= brains_.size()) { // a bot that has not spawned yet (see grow_brains)
                 inputs_[i] = sim::Input{};
@@ -181,16 +181,20 @@ void Bots::update(sim::World& world, Executor& exec) {
                 continue;
             }
             const SkillSpec& spec = params_.skills[static_cast<std::size_t>(b.skill)];
-            const auto period =
-                std::max<std::uint32_t>(1, static_cast<std::uint32_t>(std::lround(
-                                               static_cast<float>(world.rules().tick_hz) / spec.decide_hz)));
-            if ((tick + slot) % period == 0 || !b.has_goal) decide(world, slot, b, scratch);
+            const auto period = std::max<std::uint32_t>(
+                1, static_cast<std::uint32_t>(std::lround(static_cast<float>(world.rules().tick_hz) /
+                                                          (spec.decide_hz * decision_scale_))));
+            if ((tick + slot) % period == 0 || !b.has_goal) {
+                decide(world, slot, b, scratch);
+                tick_flags_[i] |= kDecided;
+            }
             inputs_[i] = steer(world, slot, b);
         }
     });
     for (std::uint32_t i = 0; i < n; ++i) {
         if (p.in_use[i] == 0 || p.is_bot[i] == 0) continue;
-        stats_.stuck_episodes += stuck_flags_[i];
+        stats_.stuck_episodes += tick_flags_[i] & kStuck;
+        stats_.decisions += (tick_flags_[i] & kDecided) != 0 ? 1 : 0;
         world.set_input(world.handle(i), inputs_[i]);
     }
     std::copy(p.pos.begin(), p.pos.end(), prev_pos_.begin());
@@ -592,7 +596,7 @@ sim::Input Bots::steer(const sim::World& world, std::uint32_t slot, Brain& b) {
         const std::uint32_t still = tick - b.anchor_tick;
         if (still > world.ticks_of(kStuckSeconds) && !b.stuck_counted) {
             b.stuck_counted = true;
-            stuck_flags_[slot] = 1;
+            tick_flags_[slot] |= kStuck;
         }
         if (still > world.ticks_of(kSidestepAfterS) && tick >= b.sidestep_until) {
             const std::uint64_t d = hash_draw(world.map().seed ^ 0x51de57e9ULL, slot, tick);

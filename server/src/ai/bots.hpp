@@ -18,6 +18,7 @@
 #include "sim/world.hpp"
 #include "world/entity_grid.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -54,7 +55,7 @@ struct BotParams {
 /// Counters for reports and tests.
 struct BotStats {
     std::uint64_t stuck_episodes = 0; ///< a bot with a goal stayed within 10 wu for more than 2 s
-    std::uint64_t decisions = 0;
+    std::uint64_t decisions = 0;      ///< bot decisions taken (goal, target, aim error)
     std::uint64_t field_computes = 0; ///< flow-field searches completed
     std::uint64_t field_slices = 0;   ///< ticks' worth of search work, summed over fields
 };
@@ -66,6 +67,14 @@ public:
     /// Computes this tick's input for every bot and hands it to the world. Call once per tick
     /// before World::step, from the tick thread.
     void update(sim::World& world, Executor& exec);
+
+    /// Scales every skill's decision rate (overload: 0.5 halves it; 1 is the configured rate).
+    /// Steering still runs every tick. A live server's overload level follows wall-clock tick
+    /// times, so a run that sheds is not reproducible; headless runs never call this.
+    void set_decision_scale(float scale) noexcept {
+        decision_scale_ = scale > 0.0f ? std::min(scale, 1.0f) : 1.0f;
+    }
+    [[nodiscard]] float decision_scale() const noexcept { return decision_scale_; }
 
     [[nodiscard]] const BotStats& stats() const noexcept { return stats_; }
     [[nodiscard]] const NavGrid& nav() const noexcept { return nav_; }
@@ -140,6 +149,7 @@ private:
                                       float radius, Vec2& out) const;
 
     BotParams params_;
+    float decision_scale_ = 1.0f;
     NavGrid nav_;
     bool nav_built_ = false;
     std::vector<std::uint8_t> wall_alive_seen_;
@@ -161,7 +171,9 @@ private:
     std::vector<RoleCandidate> role_pool_; ///< scratch for assign_roles
     std::vector<sim::Input> inputs_;
     std::vector<Vec2> prev_pos_; ///< every player's position one tick ago (velocity estimates)
-    std::vector<std::uint8_t> stuck_flags_;
+    /// What each bot did this tick (written by its own worker, summed serially).
+    static constexpr std::uint8_t kStuck = 1, kDecided = 2;
+    std::vector<std::uint8_t> tick_flags_;
     BotStats stats_;
 };
 

@@ -344,6 +344,7 @@ int run_live(const ServerConfig& cfg, const std::atomic<bool>& stop) {
         if (overload.observe(network_behind ? std::max(tick_ms, overload_config.budget_ms) : tick_ms)) {
             game.set_snapshot_hz(overload.snapshot_hz(sync.snapshot_hz));
             game.set_shedding({overload.view_scale(), overload.far_refresh()});
+            sim.bots().set_decision_scale(overload.bot_decision_scale());
             overload_gauge.set(overload.level());
             snapshot_hz_gauge.set(game.snapshot_hz());
             spdlog::warn(

@@ -32,6 +32,7 @@ public:
     [[nodiscard]] double last_ai_ms() const noexcept { return last_ai_ms_; }
     [[nodiscard]] int threads() const noexcept { return exec_.concurrency(); }
     [[nodiscard]] const ai::Bots& bots() const noexcept { return bots_; }
+    [[nodiscard]] ai::Bots& bots() noexcept { return bots_; }
     /// The thread pool of the parallel phases (also used for snapshot encoding).
     [[nodiscard]] Executor& executor() noexcept { return exec_; }
 

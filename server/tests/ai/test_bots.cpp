@@ -285,5 +285,26 @@ TEST(Bots, SlicedSearchesSameGameForAnyWorkerSplit) {
     }
 }
 
+TEST(Bots, OverloadHalvesTheDecisionRateButNotSteering) {
+    // Overload level 5 sheds bot work: the same match, decisions at half the rate; every bot
+    // still gets an input every tick.
+    auto decisions = [](float scale) {
+        Match m(sim::Mode::CaptureTheFlag, 2);
+        m.bots.set_decision_scale(scale);
+        for (int t = 0; t < 30 * 20; ++t) m.tick();
+        return m.bots.stats().decisions;
+    };
+    const std::uint64_t full = decisions(1.0f);
+    const std::uint64_t half = decisions(0.5f);
+    ASSERT_GT(full, 0u);
+    EXPECT_LT(half, full * 7 / 10);
+    EXPECT_GT(half, full * 3 / 10);
+    Bots b;
+    b.set_decision_scale(0.0f); // nonsense scales fall back to the configured rate
+    EXPECT_EQ(b.decision_scale(), 1.0f);
+    b.set_decision_scale(3.0f); // and never raise it
+    EXPECT_EQ(b.decision_scale(), 1.0f);
+}
+
 } // namespace
 } // namespace mgs::ai
