@@ -194,7 +194,7 @@ def main():
         print(summary(a.name, report))
     elif a.name == "hotspot":
         server, report = scenario(a.name, ["--preset", "default", "--bots", "0", "--mode", "tdm", "--threads", "2",
-                                           "--set", "match.spawn_area=3600,2600,800,800"],
+                                           "--set", "spawn.area=3600,2600,800,800"],
                                   lg + ["--clients", "500", "--rate", "100", "--duration-s", str(hold(60)),
                                         "--behaviour", "fight"],
                                   timeout_s=hold(60) + 200)

@@ -91,6 +91,7 @@ std::vector<std::string> preset_names() {
 
 using Float2 = std::array<float, 2>;
 using Float3 = std::array<float, 3>;
+using Float4 = std::array<float, 4>;
 using Health4 = std::array<std::int16_t, 4>;
 
 /// Where a key lives in ServerConfig. Two accessors because validate() and to_toml() only read.
@@ -101,7 +102,7 @@ template <class T> struct Field {
 };
 
 using AnyField = std::variant<Field<bool>, Field<int>, Field<std::uint64_t>, Field<float>, Field<std::string>,
-                              Field<sim::Mode>, Field<Float2>, Field<Float3>, Field<Health4>>;
+                              Field<sim::Mode>, Field<Float2>, Field<Float3>, Field<Float4>, Field<Health4>>;
 
 struct Key {
     std::string path; ///< TOML path, "player.speed"
@@ -225,7 +226,7 @@ std::vector<Key> build_keys() {
           "seed of the map generator and the simulation; the same seed gives the same map");
     t.add("threads", MGS_FIELD(threads), 0, 256,
           "worker threads for the parallel simulation phases; 0 = all cores");
-    t.add("bots", MGS_FIELD(bots), 0, 100000,
+    t.add("bots", MGS_FIELD(bots), 0, 65535,
           "bot population, kept constant: bots leave to make room for humans and come back when they "
           "leave (preset: arena 20, default 400, massive 20000)");
     t.add_choice("log_level", MGS_FIELD(log_level), {"trace", "debug", "info", "warn", "error", "off"},
@@ -243,7 +244,7 @@ std::vector<Key> build_keys() {
     t.add("server.static_dir", MGS_FIELD(static_dir), 0, 0,
           "directory of the web client served at /; relative to the working directory; a built-in test "
           "page is served when it does not exist");
-    t.add("server.max_players", MGS_FIELD(max_players), 1, 100000,
+    t.add("server.max_players", MGS_FIELD(max_players), 1, 65535,
           "human players admitted at once (connected or within their resume grace); more get "
           "\"server_full\"");
     t.add("server.max_spectators", MGS_FIELD(max_spectators), 0, 100000,
@@ -392,6 +393,9 @@ std::vector<Key> build_keys() {
     t.add("flags.return_s", MGS_FIELD(rules.flag_return_s), 1, 3600,
           "time until a dropped flag returns home by itself (s)");
 
+    t.add("spawn.area", MGS_FIELD(rules.spawn_area), 0, 32767,
+          "[x, y, width, height]: everyone spawns at random inside this rectangle instead of at the "
+          "map's spawn points when width and height are > 0 (load tests: a crowd in one place; wu)");
     t.add("spawn.safe_radius", MGS_FIELD(rules.spawn_safe_radius), 0, 100000,
           "enemies within this distance make a spawn point unsafe (wu)");
 
@@ -406,9 +410,9 @@ std::vector<Key> build_keys() {
     t.add("bot.skill_mix", MGS_FIELD(bot.skill_mix), 0, 1,
           "shares of easy, normal and hard bots; they must add up to 1");
 
-    t.add("map.width", MGS_FIELD(map.width), 800, 100000,
+    t.add("map.width", MGS_FIELD(map.width), 800, 32767,
           "world width (wu; preset: arena 1600, default 8000, massive 32000)");
-    t.add("map.height", MGS_FIELD(map.height), 800, 100000,
+    t.add("map.height", MGS_FIELD(map.height), 800, 32767,
           "world height (wu; preset: arena 1200, default 6000, massive 32000)");
     t.add("map.obstacles_per_mwu2", MGS_FIELD(map.obstacles_per_mwu2), 0, 1000,
           "obstacle clusters per million square wu of floor");
@@ -1117,6 +1121,14 @@ void validate_cross_keys(const ServerConfig& cfg) {
                           " is too thick for a " + format_number(cfg.map.width) + " x " +
                           format_number(cfg.map.height) + " map (at most a quarter of the smaller side, " +
                           format_number(static_cast<double>(smaller_side) / 4.0) + ")");
+    }
+    const auto& area = cfg.rules.spawn_area;
+    if ((area[2] > 0.0f) != (area[3] > 0.0f) ||
+        (area[2] > 0.0f && (area[0] + area[2] > cfg.map.width || area[1] + area[3] > cfg.map.height))) {
+        throw ConfigError("config: spawn.area = " + literal(area) +
+                          " must be [x, y, width, height] inside the " + format_number(cfg.map.width) +
+                          " x " + format_number(cfg.map.height) +
+                          " map, width and height both > 0 (or both 0: off)");
     }
     if (cfg.snapshot_hz > cfg.rules.tick_hz) {
         throw ConfigError("config: sync.snapshot_hz = " + std::to_string(cfg.snapshot_hz) +

@@ -234,6 +234,15 @@ void World::phase_walls() {
 }
 
 Vec2 World::choose_spawn(std::uint32_t p) const {
+    const auto& area = rules_.spawn_area;
+    if (area[2] > 0.0f && area[3] > 0.0f) {
+        const std::uint64_t draw =
+            hash_draw(map_.seed, (static_cast<std::uint64_t>(players_.generation[p]) << 32) | p, tick_);
+        Vec2 pos{area[0] + unit_float(mix64(draw ^ 0x51ed270b27d3c8e5ULL)) * area[2],
+                 area[1] + unit_float(mix64(draw ^ 0x2545f4914f6cdd1dULL)) * area[3]};
+        resolve_walls(pos);
+        return pos;
+    }
     const std::vector<Vec2>& points =
         team_mode() ? map_.team_spawns[static_cast<std::size_t>(players_.team[p])] : map_.ffa_spawns;
     if (points.empty()) return map_.bounds().center();

@@ -99,6 +99,9 @@ struct Rules {
 
     // Spawning
     float spawn_safe_radius = 600.0f; ///< enemies within this distance make a spawn point unsafe
+    /// {x, y, width, height}: when width and height are > 0, everyone spawns at a random point of
+    /// this rectangle instead of at the map's spawn points (load tests: a crowd in one place).
+    std::array<float, 4> spawn_area{};
 };
 
 } // namespace mgs::sim

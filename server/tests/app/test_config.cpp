@@ -460,8 +460,8 @@ TEST(ConfigErrors, OutOfRangeNamesKeyAndRange) {
         {"[match]\ntick_hz = 0\n", "match.tick_hz = 0 is out of range [1, 240]"},
         {"[match]\ntick_hz = 241\n", "match.tick_hz = 241 is out of range [1, 240]"},
         {"[match]\ntime_limit_s = 0\n", "match.time_limit_s = 0 is out of range [1, 86400]"},
-        {"[map]\nwidth = 500\n", "map.width = 500 is out of range [800, 100000]"},
-        {"[map]\nheight = 100001\n", "map.height = 100001 is out of range [800, 100000]"},
+        {"[map]\nwidth = 500\n", "map.width = 500 is out of range [800, 32767]"},
+        {"[map]\nheight = 100001\n", "map.height = 100001 is out of range [800, 32767]"},
         {"[weapons.rifle]\nmagazine = 0\n", "weapons.rifle.magazine = 0 is out of range [1, 1000]"},
         {"[weapons.shotgun]\nspread_rad = 2.5\n",
          "weapons.shotgun.spread_rad = 2.5 is out of range [0, 1.57"},
@@ -471,7 +471,7 @@ TEST(ConfigErrors, OutOfRangeNamesKeyAndRange) {
         {"[pickups.respawn_s]\nhealth = -1\n", "pickups.respawn_s.health = -1 is out of range [0, 3600]"},
         {"[map]\ndestructible_health = [1, 2, 3, 40000]\n",
          "map.destructible_health[3] = 40000 is out of range [1, 30000]"},
-        {"bots = 100001\n", "bots = 100001 is out of range [0, 100000]"},
+        {"bots = 100001\n", "bots = 100001 is out of range [0, 65535]"},
     };
     for (const Case& c : cases) {
         SCOPED_TRACE(c.toml);
@@ -565,6 +565,12 @@ TEST(ConfigValidate, CrossKeyRules) {
     EXPECT_NO_THROW((void)load({"--preset", "arena", "--set", "map.border_thickness=300"}));
     EXPECT_CONTAINS(load_error({"--set", "bot.skill_mix=0.5,0.5,0.5"}), "bot.skill_mix");
     EXPECT_CONTAINS(load_error({"--set", "bot.skill_mix=0.5,0.5"}), "bot.skill_mix");
+    // A spawn area must lie inside the map and have both sides or neither.
+    EXPECT_CONTAINS(load_error({"--set", "spawn.area=3600,2600,0,800"}),
+                    "spawn.area = [3600.0, 2600.0, 0.0, 800.0]");
+    EXPECT_CONTAINS(load_error({"--preset", "arena", "--set", "spawn.area=1000,0,800,800"}),
+                    "inside the 1600 x 1200 map");
+    EXPECT_FLOAT_EQ(load({"--set", "spawn.area=3600,2600,800,800"}).rules.spawn_area[2], 800.0f);
 }
 
 TEST(ConfigBots, KeysReachTheBotParameters) {

@@ -226,6 +226,29 @@ TEST(Respawn, AtTheTeamSpawnPointWithoutEnemiesNearby) {
     }
 }
 
+TEST(Respawn, InsideTheSpawnAreaWhenOneIsSet) {
+    // spawn.area (load tests): everyone, of either team, spawns at random inside the rectangle.
+    Rules rules = rules_for(Mode::TeamDeathmatch);
+    rules.spawn_area = {400.0f, 300.0f, 200.0f, 150.0f};
+    Sim sim(rules, test_map());
+    std::vector<PlayerId> ids;
+    for (int i = 0; i < 16; ++i) ids.push_back(sim.add("p", i % 2 == 0 ? Team::Red : Team::Blue));
+    sim.begin();
+    sim.step(1);
+    float min_x = 1e9f, max_x = 0.0f;
+    for (const PlayerId id : ids) {
+        ASSERT_TRUE(sim.alive(id));
+        const Vec2 p = sim.pos(id);
+        EXPECT_GE(p.x, 400.0f - 20.0f); // a player pushed out of a wall moves by its radius at most
+        EXPECT_LE(p.x, 600.0f + 20.0f);
+        EXPECT_GE(p.y, 300.0f - 20.0f);
+        EXPECT_LE(p.y, 450.0f + 20.0f);
+        min_x = std::min(min_x, p.x);
+        max_x = std::max(max_x, p.x);
+    }
+    EXPECT_GT(max_x - min_x, 50.0f) << "spread over the area, not stacked";
+}
+
 TEST_F(Combat, DeadPlayersDoNotActAndTakeNoDamage) {
     sim.world().apply_damage(blue.index, red.index, 200.0f, WeaponKind::Rifle);
     ASSERT_FALSE(sim.alive(blue));
