@@ -58,6 +58,7 @@ fuzz: setup
 	@tools/fuzz.sh
 
 bench: build
+	@tools/setup.sh bench
 	@tools/bench.sh
 
 format:

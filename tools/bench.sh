@@ -25,7 +25,8 @@ run_load() {
     local s
     echo "== load: playing clients (mgs-loadgen) against one server on loopback; the load generator shares the cores"
     for s in ${BENCH_LOAD:-crowd hotspot storm ladder}; do
-        python3 tools/scenario.py "$s" --out "$out" || echo "  $s: did not complete"
+        # crowd: with the server's profile during the hold (where its CPU goes, by thread and library)
+        python3 tools/scenario.py "$s" --out "$out" $([ "$s" = crowd ] && echo --profile) || echo "  $s: did not complete"
     done
 }
 if [ "$only" = load ]; then

@@ -20,10 +20,12 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -116,26 +118,77 @@ class Server:
         return code, time.time() - t0
 
 
-def run_loadgen(server, args, timeout_s):
+def run_loadgen(server, args, timeout_s, profile_s=0):
+    """Runs mgs-loadgen to its end; with profile_s > 0, perf samples the server for that many
+    seconds from the start of the hold (the loadgen's "hold:" line) and the profile is returned
+    in the report under "server_profile"."""
     cmd = [LOADGEN, "--port", str(server.http), "--server-pid", str(server.proc.pid), "--report", "json"] + args
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s)
-    out = p.stdout.strip().splitlines()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    err_lines, perf = [], {}
+
+    def read_stderr():
+        for line in p.stderr:
+            err_lines.append(line)
+            if profile_s > 0 and shutil.which("perf") and line.startswith("mgs-loadgen: hold:") and not perf:
+                perf["data"] = os.path.join(ROOT, "build", f"perf-server-{server.http}.data")
+                perf["proc"] = subprocess.Popen(
+                    ["perf", "record", "-F", "499", "-p", str(server.proc.pid), "-o", perf["data"], "--",
+                     "sleep", str(profile_s)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
+    reader.start()
+    try:
+        out_text, _ = p.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out_text, _ = p.communicate()
+    reader.join(timeout=5)
+    out = out_text.strip().splitlines()
     try:
         report = json.loads(out[-1]) if out else None
     except json.JSONDecodeError:
         report = None
     if report is None:
-        sys.stderr.write(p.stderr[-4000:])
+        sys.stderr.write("".join(err_lines)[-4000:])
         raise RuntimeError(f"mgs-loadgen printed no report (exit {p.returncode})")
     report["loadgen_exit_code"] = p.returncode
     report["loadgen_command"] = " ".join(os.path.relpath(c, ROOT) if c.startswith(ROOT) else c for c in cmd)
+    if perf:
+        perf["proc"].wait()
+        report["server_profile"] = summarize_profile(perf["data"], profile_s)
     return report
 
 
-def scenario(name, server_args, loadgen_args, timeout_s):
+def summarize_profile(data, seconds):
+    """Where the server's CPU went, from a perf recording: shares of samples by thread and library,
+    and the top symbols. perf's sampling: 499 Hz per thread, on-CPU time only."""
+    def table(sort, limit):
+        p = subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", sort, "--stdio",
+                            "--percent-limit", str(limit)], capture_output=True, text=True)
+        rows = []
+        for line in p.stdout.splitlines():
+            parts = line.split()
+            if len(parts) >= 2 and parts[0].endswith("%"):
+                try:
+                    rows.append({"percent": float(parts[0][:-1]), "what": " ".join(parts[1:])})
+                except ValueError:
+                    pass
+        return rows
+    samples = 0
+    p = subprocess.run(["perf", "report", "-i", data, "--stdio", "--sort", "comm"], capture_output=True, text=True)
+    for line in p.stdout.splitlines():
+        if line.startswith("# Samples:"):
+            n = line.split(":", 1)[1].strip().split()[0]
+            samples = int(float(n[:-1]) * 1000) if n.endswith("K") else int(n)
+    return {"seconds": seconds, "samples": samples, "server_cpu_ms_per_s": round(samples / 499.0 / seconds * 1000),
+            "by_thread_and_library": table("comm,dso", 1.0), "top_symbols": table("comm,dso,sym", 0.7)[:30],
+            "command": f"perf record -F 499 -p SERVER_PID -- sleep {seconds}; perf report --sort comm,dso"}
+
+
+def scenario(name, server_args, loadgen_args, timeout_s, profile_s=0):
     server = Server(server_args)
     try:
-        report = run_loadgen(server, loadgen_args, timeout_s)
+        report = run_loadgen(server, loadgen_args, timeout_s, profile_s)
     finally:
         code, exit_s = server.stop()
     return {"command": " ".join(os.path.relpath(c, ROOT) if c.startswith(ROOT) else c for c in server.cmd),
@@ -165,6 +218,16 @@ def summary(name, r):
             f"decode errors {get(r, 'decode_errors')}, view errors {get(r, 'view_errors')}")
 
 
+def print_profile(report):
+    prof = report.get("server_profile")
+    if not prof:
+        return
+    print(f"  server profile over {prof['seconds']} s of the hold ({prof['server_cpu_ms_per_s']} ms CPU/s sampled): "
+          "share of samples by thread and library")
+    for row in prof["by_thread_and_library"][:12]:
+        print(f"    {row['percent']:5.1f}%  {row['what']}")
+
+
 def write(out_dir, name, payload):
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, f"{name}.json")
@@ -180,31 +243,35 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "bench/results"))
     ap.add_argument("--quick", action="store_true", help="short holds (a smoke run)")
     ap.add_argument("--threads", type=int, default=2, help="loadgen workers")
+    ap.add_argument("--profile", action="store_true",
+                    help="perf-record the server during the hold; the shares by thread and library go in the JSON")
     ap.add_argument("--max-clients", type=int, default=5000, help="ladder: the last step tried")
     a = ap.parse_args()
     hold = lambda s: max(5, s // 6) if a.quick else s  # noqa: E731
     lg = ["--threads", str(a.threads)]
+    prof = (lambda h: max(3, hold(h) - 4)) if a.profile else (lambda h: 0)  # noqa: E731
     head = {"scenario": a.name, "machine": machine(), "build": build()}
 
     if a.name == "crowd":
         server, report = scenario(a.name, ["--preset", "default", "--bots", "4000", "--threads", "2"],
                                   lg + ["--clients", "2000", "--rate", "200", "--duration-s", str(hold(60))],
-                                  timeout_s=hold(60) + 300)
+                                  timeout_s=hold(60) + 300, profile_s=prof(60))
         write(a.out, a.name, {**head, "server": server, "report": report})
         print(summary(a.name, report))
+        print_profile(report)
     elif a.name == "hotspot":
         server, report = scenario(a.name, ["--preset", "default", "--bots", "0", "--mode", "tdm", "--threads", "2",
                                            "--set", "spawn.area=3600,2600,800,800"],
                                   lg + ["--clients", "500", "--rate", "100", "--duration-s", str(hold(60)),
                                         "--behaviour", "fight"],
-                                  timeout_s=hold(60) + 200)
+                                  timeout_s=hold(60) + 200, profile_s=prof(60))
         write(a.out, a.name, {**head, "server": server, "report": report})
         print(summary(a.name, report))
     elif a.name == "storm":
         server, report = scenario(a.name, ["--preset", "default", "--bots", "2000", "--threads", "2"],
                                   lg + ["--clients", "1000", "--rate", "200", "--duration-s", str(hold(30)),
                                         "--storm"],
-                                  timeout_s=hold(30) + 300)
+                                  timeout_s=hold(30) + 300, profile_s=prof(30))
         write(a.out, a.name, {**head, "server": server, "report": report})
         print(summary(a.name, report))
         st = get(report, "storm") or {}

@@ -2,6 +2,7 @@
 # Installs what the project needs on Debian 12, and nothing when everything is there already.
 #   tools/setup.sh          build and run dependencies
 #   tools/setup.sh test     plus what the tests need
+#   tools/setup.sh bench    plus what `make bench` needs (perf, for the load scenarios' profile)
 set -euo pipefail
 
 need=(cmake ninja-build g++ pkg-config curl python3
@@ -20,6 +21,10 @@ if [ "${1:-}" = "test" ]; then
         echo "setup: Node.js >= 20 with npm is needed for the tests (client/, server/tests/interop)" >&2
         exit 1
     fi
+fi
+
+if [ "${1:-}" = "bench" ]; then
+    need+=(linux-perf)
 fi
 
 missing=()

@@ -4,15 +4,41 @@
 #include <tbb/parallel_for.h>
 #include <tbb/partitioner.h>
 #include <tbb/task_arena.h>
+#include <tbb/task_scheduler_observer.h>
+
+#include <pthread.h>
 
 #include <algorithm>
 #include <thread>
 
 namespace mgs::app {
 
+namespace {
+
+/// Names the arena's worker threads "mgs-worker" (top, perf and /proc show which thread does
+/// what: the tick thread keeps the process name, the network thread is "mgs-net").
+class WorkerNamer final : public tbb::task_scheduler_observer {
+public:
+    explicit WorkerNamer(tbb::task_arena& arena) : tbb::task_scheduler_observer(arena) { observe(true); }
+    ~WorkerNamer() override { observe(false); }
+    WorkerNamer(const WorkerNamer&) = delete;
+    WorkerNamer& operator=(const WorkerNamer&) = delete;
+
+    void on_scheduler_entry(bool is_worker) override {
+        thread_local bool named = false;
+        if (is_worker && !named) {
+            named = true;
+            pthread_setname_np(pthread_self(), "mgs-worker");
+        }
+    }
+};
+
+} // namespace
+
 struct TbbExecutor::Impl {
-    explicit Impl(int n) : arena(n) {}
+    explicit Impl(int n) : arena(n), namer(arena) {}
     tbb::task_arena arena;
+    WorkerNamer namer;
 };
 
 TbbExecutor::TbbExecutor(int threads) {

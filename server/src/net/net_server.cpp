@@ -2,6 +2,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include <pthread.h>
+
 namespace mgs::net {
 
 NetServer::NetServer(NetConfig config, metrics::Registry& metrics, WsHandler& ws, RtcHandler& rtc)
@@ -30,7 +32,10 @@ bool NetServer::start(std::string& error) {
     udp_port_ = rtc_->port();
     running_ = true;
     // The context keeps running while the servers have work (sockets, timers); stop() ends it.
-    thread_ = std::thread([this] { io_.run(); });
+    thread_ = std::thread([this] {
+        pthread_setname_np(pthread_self(), "mgs-net"); // in top and perf: the network thread
+        io_.run();
+    });
     return true;
 }
 
