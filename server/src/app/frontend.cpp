@@ -212,6 +212,10 @@ bool Frontend::send_rtc(std::uint64_t conn, std::uint16_t channel, std::span<con
     return net_.rtc().send(conn, channel, bytes);
 }
 
+std::size_t Frontend::rtc_unacked_bytes(std::uint64_t conn) const {
+    return net_.rtc().queued_bytes(conn);
+}
+
 void Frontend::close_ws(std::uint64_t ws, std::uint16_t code, std::string_view reason) {
     if (auto it = ws_.find(ws); it != ws_.end()) {
         it->second->close(code, std::string(reason));

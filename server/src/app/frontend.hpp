@@ -71,6 +71,7 @@ private:
     void send_text(std::uint64_t ws, std::string text) override;
     bool send_binary(std::uint64_t ws, std::span<const std::uint8_t> bytes) override;
     bool send_rtc(std::uint64_t conn, std::uint16_t channel, std::span<const std::uint8_t> bytes) override;
+    [[nodiscard]] std::size_t rtc_unacked_bytes(std::uint64_t conn) const override;
     void close_ws(std::uint64_t ws, std::uint16_t code, std::string_view reason) override;
     void close_rtc(std::uint64_t conn) override;
 

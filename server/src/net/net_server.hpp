@@ -48,6 +48,7 @@ public:
     [[nodiscard]] boost::asio::io_context& io() noexcept { return io_; }
     /// Network thread only (or before start()).
     [[nodiscard]] RtcServer& rtc() noexcept { return *rtc_; }
+    [[nodiscard]] const RtcServer& rtc() const noexcept { return *rtc_; }
 
     /// Extra GET route on the HTTP port (before start()).
     void add_route(std::string path, std::string content_type, std::function<std::string()> body);

@@ -305,6 +305,11 @@ bool RtcServer::send(std::uint64_t conn, std::uint16_t channel, std::span<const 
     return ok;
 }
 
+std::size_t RtcServer::queued_bytes(std::uint64_t conn) const {
+    auto it = conns_.find(conn);
+    return it == conns_.end() ? 0 : it->second.conn->queued_bytes();
+}
+
 std::uint32_t RtcServer::max_message_size(std::uint64_t conn) const {
     auto it = conns_.find(conn);
     return it == conns_.end() ? 0 : it->second.conn->max_message_size();

@@ -88,6 +88,9 @@ public:
     void flush() { flush_sends(); }
     [[nodiscard]] std::size_t connections() const noexcept { return conns_.size(); }
     [[nodiscard]] std::uint32_t max_message_size(std::uint64_t conn) const;
+    /// Data the connection's peer has not acknowledged yet (rtc::Connection::queued_bytes); 0
+    /// for an unknown connection.
+    [[nodiscard]] std::size_t queued_bytes(std::uint64_t conn) const;
     /// Approximate heap held by connections (for the memory-per-client figure).
     [[nodiscard]] const rtc::Fingerprint& fingerprint() const;
 

@@ -427,6 +427,10 @@ void Connection::disconnect(DisconnectReason reason) {
     push_event(make_event(ConnectionEvent::Type::Disconnected, 0, true, reason));
 }
 
+std::size_t Connection::queued_bytes() const {
+    return sctp_ ? sctp_->buffered_bytes() : 0;
+}
+
 std::uint32_t Connection::max_message_size() const noexcept {
     std::uint32_t remote =
         config_.remote_max_message_size == 0 ? kOurMaxMessageSize : config_.remote_max_message_size;

@@ -154,6 +154,9 @@ public:
     [[nodiscard]] bool channel_open(std::uint16_t channel) const noexcept;
     /// Largest message send() accepts.
     [[nodiscard]] std::uint32_t max_message_size() const noexcept;
+    /// Bytes sent on the data channels that the peer has not acknowledged yet (queued behind the
+    /// congestion window, or in flight): what the server holds for this peer.
+    [[nodiscard]] std::size_t queued_bytes() const;
     /// Why the DTLS handshake failed, when it did.
     [[nodiscard]] const std::string& dtls_error() const noexcept { return dtls_.error(); }
 

@@ -39,8 +39,12 @@ void init_stack() {
         usrsctp_sysctl_set_sctp_rto_max_default(10000);
         usrsctp_sysctl_set_sctp_init_rto_max_default(10000);
         usrsctp_sysctl_set_sctp_heartbeat_interval_default(10000);
-        // Buffers are limits, not allocations: memory is taken as data is queued.
-        usrsctp_sysctl_set_sctp_sendspace(1024 * 1024);
+        // Buffers are limits, not allocations: memory is taken as data is queued. The send
+        // space bounds what the server holds for a peer that does not read: 256 KiB (the largest
+        // message a channel may carry) is about ten seconds of a player's traffic; snapshots stop
+        // being queued far earlier (session::SessionConfig::max_unacked_bytes_for_snapshot), and
+        // a reliable message that does not fit closes the connection (slow reader).
+        usrsctp_sysctl_set_sctp_sendspace(256 * 1024);
         usrsctp_sysctl_set_sctp_recvspace(1024 * 1024);
     });
 }
@@ -260,16 +264,27 @@ void SctpAssociation::abort() {
     set_up(false);
 }
 
+// usrsctp's SCTP_GET_SNDBUF_USE (read-only option, netinet/sctp.h) is not in the installed
+// usrsctp.h: the option number and its structure, as usrsctp defines them.
+namespace {
+constexpr int kSctpGetSndbufUse = 0x00001101;
+struct SctpSockstat {
+    sctp_assoc_t ss_assoc_id;
+    std::uint32_t ss_total_sndbuf;
+    std::uint32_t ss_total_recv_buf;
+};
+} // namespace
+
 std::size_t SctpAssociation::buffered_bytes() const {
-    if (sock_ == nullptr) {
+    if (sock_ == nullptr || !up_) {
         return 0;
     }
-    sctp_status status{};
-    socklen_t len = sizeof status;
-    if (usrsctp_getsockopt(sock_, IPPROTO_SCTP, SCTP_STATUS, &status, &len) != 0) {
+    SctpSockstat stat{};
+    socklen_t len = sizeof stat;
+    if (usrsctp_getsockopt(sock_, IPPROTO_SCTP, kSctpGetSndbufUse, &stat, &len) != 0) {
         return 0;
     }
-    return status.sstat_penddata;
+    return stat.ss_total_sndbuf;
 }
 
 void SctpAssociation::set_up(bool up) {

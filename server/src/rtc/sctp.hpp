@@ -91,7 +91,8 @@ public:
     void reset_stream(std::uint16_t stream);
     /// Aborts the association (ABORT chunk) and stops everything.
     void abort();
-    /// Bytes queued and not yet acknowledged.
+    /// Bytes of messages given to send() and not yet acknowledged by the peer (queued, or sent
+    /// and in flight): what the peer has not taken yet.
     [[nodiscard]] std::size_t buffered_bytes() const;
 
     [[nodiscard]] bool up() const noexcept { return up_; }

@@ -56,10 +56,11 @@ SessionTable::SessionTable(SessionConfig config, GameLink& link, Transport& tran
         return &metrics.counter("mgs_outbound_dropped_total", "Messages to clients not sent, by reason",
                                 {{"reason", reason}});
     };
-    out_gone_ = out("gone");       // the session ended
-    out_offline_ = out("offline"); // its connection dropped before the message went out
-    out_stale_ = out("stale");     // made for an older connection of the session
-    out_refused_ = out("refused"); // the transport did not take it (send buffer full)
+    out_gone_ = out("gone");           // the session ended
+    out_offline_ = out("offline");     // its connection dropped before the message went out
+    out_stale_ = out("stale");         // made for an older connection of the session
+    out_refused_ = out("refused");     // the transport did not take it (send buffer full)
+    out_congested_ = out("congested"); // a snapshot held back from a congested connection
     const auto closed = [&](const char* reason) {
         return &metrics.counter("mgs_connections_closed_total", "Client connections closed by the server",
                                 {{"reason", reason}});
@@ -639,6 +640,11 @@ void SessionTable::deliver(const OutBatch& batch, std::int64_t now_ms) {
         if (s->kind == Kind::WebSocket) {
             ok = transport_.send_binary(s->ws, bytes);
         } else if (s->kind == Kind::WebRtc) {
+            if (m.channel == OutBatch::Channel::State &&
+                transport_.rtc_unacked_bytes(s->conn) > config_.max_unacked_bytes_for_snapshot) {
+                out_congested_->inc();
+                continue;
+            }
             const int ch = m.channel == OutBatch::Channel::Events ? s->events_channel : s->state_channel;
             ok = ch >= 0 && transport_.send_rtc(s->conn, static_cast<std::uint16_t>(ch), bytes);
         }

@@ -256,6 +256,28 @@ TEST(Connection, UnreliableChannelLosesButNeverDuplicatesOrCorrupts) {
     EXPECT_LT(got.size(), kCount);     // ...but lost ones are not retransmitted
 }
 
+TEST(Connection, QueuedBytesCountWhatThePeerHasNotAcknowledged) {
+    Net net({.latency_us = 10'000}, 12);
+    ASSERT_TRUE(net.connect());
+    const int ch = net.server.conn->open_channel(opts("events"));
+    ASSERT_GE(ch, 0);
+    const auto channel = static_cast<std::uint16_t>(ch);
+    ASSERT_TRUE(net.run_until([&] { return net.client.open.count(channel) != 0; }, 5'000'000));
+    net.run_until([] { return false; }, 200'000); // the DCEP ACK and its SACK
+    EXPECT_EQ(net.server.conn->queued_bytes(), 0u);
+    constexpr int kCount = 100;
+    for (int i = 0; i < kCount; ++i) {
+        ASSERT_TRUE(
+            net.server.conn->send(channel, std::vector<std::uint8_t>(1000, static_cast<std::uint8_t>(i))));
+    }
+    // More than a congestion window's worth: most of it waits in the association.
+    EXPECT_GE(net.server.conn->queued_bytes(), std::size_t{50'000});
+    EXPECT_LE(net.server.conn->queued_bytes(), std::size_t{kCount * 1000 + 4096});
+    ASSERT_TRUE(net.run_until([&] { return net.client.messages[channel].size() == kCount; }, 10'000'000));
+    ASSERT_TRUE(net.run_until([&] { return net.server.conn->queued_bytes() == 0; }, 2'000'000))
+        << net.server.conn->queued_bytes() << " bytes still counted once everything was delivered";
+}
+
 TEST(Connection, LargeMessagesUpToTheLimit) {
     Net net({.loss = 0.05f, .latency_us = 10'000}, 6);
     net.realtime = true;

@@ -26,6 +26,8 @@ struct Recorder final : Transport {
     std::vector<std::uint64_t> closed_rtc;
     std::vector<std::pair<std::uint64_t, std::uint16_t>> closed_ws;
     bool refuse_rtc = false;
+    std::size_t unacked = 0;
+    [[nodiscard]] std::size_t rtc_unacked_bytes(std::uint64_t) const override { return unacked; }
 
     void send_text(std::uint64_t ws, std::string text) override { texts[ws].push_back(std::move(text)); }
     bool send_binary(std::uint64_t ws, std::span<const std::uint8_t> bytes) override {
@@ -532,6 +534,26 @@ TEST(Sessions, AReliableMessageTheConnectionRefusesClosesIt) {
     EXPECT_FALSE(f.slot(s).ready);
     EXPECT_EQ(f.metric("mgs_connections_closed_total", {{"reason", "slow_reader"}}), 1u);
     EXPECT_EQ(f.metric("mgs_outbound_dropped_total", {{"reason", "refused"}}), 3u);
+}
+
+TEST(Sessions, ASnapshotIsHeldBackFromACongestedConnectionButEventsAreNot) {
+    Fixture f;
+    const SessionRef s = f.connect(1, 10);
+    OutBatch b;
+    const std::vector<std::uint8_t> bytes = ping(1);
+    b.add(s, f.slot(s).epoch, OutBatch::Channel::State, bytes);
+    b.add(s, f.slot(s).epoch, OutBatch::Channel::Events, bytes);
+    f.net.rtc.clear();
+    f.net.unacked = SessionConfig{}.max_unacked_bytes_for_snapshot; // at the limit: still sent
+    f.table.deliver(b, f.now_ms);
+    EXPECT_EQ(f.net.rtc.size(), 2u);
+    f.net.rtc.clear();
+    f.net.unacked += 1; // over it: the snapshot waits for the next one, the event goes
+    f.table.deliver(b, f.now_ms);
+    ASSERT_EQ(f.net.rtc.size(), 1u);
+    EXPECT_EQ(f.net.rtc[0].channel, kEvents);
+    EXPECT_EQ(f.metric("mgs_outbound_dropped_total", {{"reason", "congested"}}), 1u);
+    EXPECT_TRUE(f.net.closed_rtc.empty());
 }
 
 TEST(Sessions, TheWebSocketTransportIsWelcomedAtOnceAndLostWithItsSocket) {
