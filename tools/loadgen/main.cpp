@@ -400,6 +400,18 @@ private:
                 if (const auto c = last->get("mgs_clients_connected")) counters["mgs_clients_connected"] = *c;
                 sf_.counters = counters;
             }
+            if (last) {
+                // Heap the server holds per connected client, by component, as the hold ends; the
+                // rest of its RSS growth is the transport's (OpenSSL, usrsctp) and the allocator's.
+                const double clients = std::max(1.0, static_cast<double>(total(&WorkerProc::up)));
+                Json memory = Json::object();
+                for (const char* component : {"client_views", "client_buffers", "outbound_batches"}) {
+                    if (const auto b = last->get("mgs_memory_bytes", "component", component)) {
+                        memory[component] = *b / 1024.0 / clients;
+                    }
+                }
+                sf_.memory = memory;
+            }
             if (o_.storm) {
                 start_storm();
             } else {

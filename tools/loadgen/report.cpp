@@ -236,6 +236,7 @@ Json build_report(const WorkerResult& r, const ServerFigures& s, int threads, do
     j["snapshot_hz_min"] = or_null(min_of(s.snapshot_hz));
     j["server_tick_histogram_ms"] = s.tick_histogram;
     j["server_counters"] = s.counters;
+    j["server_memory_kb_per_client"] = s.memory;
     j["server_threads_cpu_ms_per_s"] = s.server_threads;
     j["machine"] = s.machine;
 

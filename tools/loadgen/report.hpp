@@ -87,6 +87,7 @@ struct ServerFigures {
     std::vector<double> storm_p50_ms, storm_p99_ms, storm_max_ms;
     nlohmann::json tick_histogram = nullptr; ///< from mgs_tick_seconds between hold start and end
     nlohmann::json counters = nullptr;       ///< server counters' growth during the hold
+    nlohmann::json memory = nullptr;         ///< the server's mgs_memory_bytes by component, per client
     nlohmann::json server_threads = nullptr; ///< [{tid, name, cpu_ms_per_s}] in the hold, busiest first
     nlohmann::json machine = nullptr;        ///< {cores, load_1m_before, load_1m_after, busy_pct, steal_pct}
     double storm_all_back_ms = -1;           ///< drop -> last client back (-1: not all came back)
