@@ -315,6 +315,7 @@ void GameSync::apply_input(Client& c, const session::InputState& st) {
         c.force_full = false;
         c.view = std::make_unique<sync::ClientView>(config_.view);
     }
+    c.congested = st.congested;
     if (st.ready != c.ready) {
         c.ready = st.ready;
         if (!c.ready && !c.spectator && world_.valid(c.player)) {
@@ -564,7 +565,11 @@ void GameSync::build_messages(Executor& exec) {
                 c.infos.clear();
                 continue;
             }
-            build_snapshot(c);
+            // A congested connection gets no snapshot (it would be held back: its peer has not
+            // taken the earlier ones); the next one after it drains is a delta as usual.
+            if (!c.congested) {
+                build_snapshot(c);
+            }
             build_client_events(c, match_changed);
         }
     });

@@ -125,6 +125,7 @@ private:
         std::uint32_t acked = 0;
         std::uint32_t epoch = 0;    // the connection messages are made for (session::InputState)
         bool ready = false;         // that connection is up and welcomed: messages may be sent
+        bool congested = false;     // its peer is behind: no snapshot is made for it
         bool needs_match = true;    // next Events message carries the match state
         bool force_full = false;    // the client asked for a full snapshot
         session::InputState seen{}; // the slot as last applied (counters diffed against it)

@@ -18,7 +18,7 @@ std::uint32_t bits_of(float f) noexcept {
 Words pack(const InputState& s) noexcept {
     Words w{};
     w[0] = s.generation;
-    w[1] = (s.epoch << 1) | (s.ready ? 1u : 0u);
+    w[1] = (s.epoch << 2) | (s.congested ? 2u : 0u) | (s.ready ? 1u : 0u);
     w[2] = s.seq;
     w[3] = static_cast<std::uint32_t>(static_cast<std::uint8_t>(s.move_x)) |
            static_cast<std::uint32_t>(static_cast<std::uint8_t>(s.move_y)) << 8 |
@@ -41,7 +41,8 @@ Words pack(const InputState& s) noexcept {
 InputState unpack(const Words& w) noexcept {
     InputState s;
     s.generation = w[0];
-    s.epoch = w[1] >> 1;
+    s.epoch = w[1] >> 2;
+    s.congested = (w[1] & 2u) != 0;
     s.ready = (w[1] & 1u) != 0;
     s.seq = w[2];
     s.move_x = static_cast<std::int8_t>(w[3] & 0xFF);

@@ -77,6 +77,7 @@ struct InputState {
     std::uint32_t generation = 0; ///< the session generation this state belongs to
     std::uint32_t epoch = 0;      ///< connections welcomed so far (each Welcome starts one)
     bool ready = false;           ///< the connection of `epoch` is up: send it snapshots and events
+    bool congested = false;       ///< its peer is behind (unacknowledged data): make no snapshot
     std::uint32_t seq = 0;        ///< newest input seq accepted on this connection (0: none yet)
     std::int8_t move_x = 0;       ///< newest input
     std::int8_t move_y = 0;

@@ -365,6 +365,7 @@ void SessionTable::welcome(Session& s) {
     s.last_seq = 0;
     ++s.input.epoch;
     s.input.ready = true;
+    s.input.congested = false;
     s.input.seq = 0;
     s.input.ack = 0;
     publish_input(s);
@@ -447,6 +448,20 @@ void SessionTable::poll(std::int64_t now_ms) {
             welcome(*s);
         }
     }
+    // Congested connections whose peer caught up (below half the limit) get snapshots again.
+    std::erase_if(congested_, [&](SessionRef r) {
+        Session* s = find(r);
+        if (s == nullptr || !s->input.congested) {
+            return true;
+        }
+        if (s->kind == Kind::WebRtc && s->live &&
+            transport_.rtc_unacked_bytes(s->conn) > config_.max_unacked_bytes_for_snapshot / 2) {
+            return false;
+        }
+        s->input.congested = false;
+        publish_input(*s);
+        return true;
+    });
     const std::int64_t grace_ms = static_cast<std::int64_t>(config_.resume_grace_s) * 1000;
     while (!offline_order_.empty() && now_ms - offline_order_.front().first >= grace_ms) {
         const auto [since, r] = offline_order_.front();
@@ -643,6 +658,12 @@ void SessionTable::deliver(const OutBatch& batch, std::int64_t now_ms) {
             if (m.channel == OutBatch::Channel::State &&
                 transport_.rtc_unacked_bytes(s->conn) > config_.max_unacked_bytes_for_snapshot) {
                 out_congested_->inc();
+                if (!s->input.congested) {
+                    // The game stops making snapshots for it until its peer catches up (poll()).
+                    s->input.congested = true;
+                    publish_input(*s);
+                    congested_.push_back(m.session);
+                }
                 continue;
             }
             const int ch = m.channel == OutBatch::Channel::Events ? s->events_channel : s->state_channel;

@@ -59,6 +59,8 @@ struct SessionConfig {
     /// unacknowledged (its link is congested): it would wait behind them and arrive stale, and
     /// the next snapshot, a delta against what the client acknowledged, replaces it anyway.
     /// About 14 full snapshots; counted under mgs_outbound_dropped_total{reason="congested"}.
+    /// The game is told (InputState::congested) and makes no snapshot for it until its peer is
+    /// below half of this again (checked in poll(), every tick).
     std::size_t max_unacked_bytes_for_snapshot = 16384;
 };
 
@@ -201,6 +203,7 @@ private:
     std::unordered_map<std::uint64_t, std::uint32_t> by_conn_;
     std::unordered_map<std::uint64_t, std::uint32_t> by_ws_;
     std::deque<std::pair<std::int64_t, SessionRef>> offline_order_; // by offline_since_ms
+    std::vector<SessionRef> congested_; // sessions whose input.congested is set, checked in poll()
     std::size_t players_ = 0;
     std::size_t spectators_ = 0;
     std::vector<std::uint8_t> scratch_;

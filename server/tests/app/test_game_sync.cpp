@@ -15,6 +15,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <thread>
@@ -204,6 +205,51 @@ std::array<std::uint32_t, 2> alive_position(const std::vector<sync::ViewEntry>& 
         }
     }
     return {0, 0};
+}
+
+// Without sockets: the network side of the GameLink is played by the test.
+TEST(GameSync, NoSnapshotIsMadeForACongestedConnectionUntilItCatchesUp) {
+    session::GameLink link({.max_sessions = 4});
+    sim::World world(sim::Rules{}, world::MapParams{}, 4);
+    SerialExecutor exec;
+    GameSync game(link, world, SyncConfig{});
+    const session::SessionRef ref{0, 1};
+    session::Control join;
+    join.session = ref;
+    std::snprintf(join.name.data(), join.name.size(), "%s", "slow");
+    link.push_control(join);
+    session::InputState st;
+    st.generation = ref.generation;
+    st.epoch = 1;
+    st.ready = true;
+    link.write_input(ref.slot, st);
+    // Ticks until one tick's batch holds a snapshot and events; then the counts per tick.
+    const auto tick = [&] {
+        game.drain();
+        world.step(exec);
+        game.after_tick(exec);
+        std::array<int, 2> sent{}; // state, events
+        while (session::OutBatch* b = link.take_batch()) {
+            for (const auto& m : b->messages()) {
+                if (m.session == ref) ++sent[m.channel == session::OutBatch::Channel::State ? 0 : 1];
+            }
+            link.give_back(b);
+        }
+        return sent;
+    };
+    int snapshots = 0;
+    for (int t = 0; t < 30; ++t) snapshots += tick()[0];
+    EXPECT_GE(snapshots, 15) << "20 Hz snapshots at 30 Hz ticks";
+    st.congested = true;
+    link.write_input(ref.slot, st);
+    snapshots = 0;
+    for (int t = 0; t < 30; ++t) snapshots += tick()[0];
+    EXPECT_EQ(snapshots, 0);
+    st.congested = false;
+    link.write_input(ref.slot, st);
+    snapshots = 0;
+    for (int t = 0; t < 30; ++t) snapshots += tick()[0];
+    EXPECT_GE(snapshots, 15) << "snapshots resume once the connection caught up";
 }
 
 TEST(GameSync, ClientMovesItsPlayerAndSeesItInSnapshots) {

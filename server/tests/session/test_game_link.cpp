@@ -14,6 +14,7 @@ InputState sample(std::uint32_t k) {
     s.generation = 3;
     s.epoch = k;
     s.ready = (k & 1u) != 0;
+    s.congested = (k & 2u) != 0;
     s.seq = k * 7;
     s.move_x = -1;
     s.move_y = 1;

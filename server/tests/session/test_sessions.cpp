@@ -539,6 +539,7 @@ TEST(Sessions, AReliableMessageTheConnectionRefusesClosesIt) {
 TEST(Sessions, ASnapshotIsHeldBackFromACongestedConnectionButEventsAreNot) {
     Fixture f;
     const SessionRef s = f.connect(1, 10);
+    const std::string token = f.net.last_json(1)["session"];
     OutBatch b;
     const std::vector<std::uint8_t> bytes = ping(1);
     b.add(s, f.slot(s).epoch, OutBatch::Channel::State, bytes);
@@ -554,6 +555,21 @@ TEST(Sessions, ASnapshotIsHeldBackFromACongestedConnectionButEventsAreNot) {
     EXPECT_EQ(f.net.rtc[0].channel, kEvents);
     EXPECT_EQ(f.metric("mgs_outbound_dropped_total", {{"reason", "congested"}}), 1u);
     EXPECT_TRUE(f.net.closed_rtc.empty());
+    // The game is told, and told again once the peer has caught up below half the limit.
+    EXPECT_TRUE(f.slot(s).congested);
+    f.net.unacked = SessionConfig{}.max_unacked_bytes_for_snapshot / 2 + 1;
+    f.table.poll(f.now_ms);
+    EXPECT_TRUE(f.slot(s).congested);
+    f.net.unacked = SessionConfig{}.max_unacked_bytes_for_snapshot / 2;
+    f.table.poll(f.now_ms);
+    EXPECT_FALSE(f.slot(s).congested);
+    // A new connection of the session starts uncongested.
+    f.net.unacked = SessionConfig{}.max_unacked_bytes_for_snapshot + 1;
+    f.table.deliver(b, f.now_ms);
+    EXPECT_TRUE(f.slot(s).congested);
+    f.table.rtc_disconnected(10, f.now_ms);
+    f.connect(2, 20, token);
+    EXPECT_FALSE(f.slot(s).congested);
 }
 
 TEST(Sessions, TheWebSocketTransportIsWelcomedAtOnceAndLostWithItsSocket) {
