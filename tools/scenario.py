@@ -14,7 +14,8 @@ Numbers only: nothing here passes or fails on a timing. --quick shortens every h
   hotspot   500 clients spawned inside one 800 x 800 area, all fighting (team deathmatch, no bots)
   storm     1,000 clients, then all drop at once and come back with their resume tokens
   ladder    500, 1000, 1500, ... clients (+ 2,000 bots) until a step fails: a client under
-            19 snapshots/s, a client not connected or dropped, or tick p99 >= 33 ms
+            19 snapshots/s, a client not connected or dropped, or tick p99 >= 33 ms; when 500
+            fails already, 400, 300, ... until one holds
 """
 import argparse
 import json
@@ -298,6 +299,23 @@ def main():
             if not ok:
                 break
             best = clients
+        if best is None:
+            # Not even the first step held: find what does, in steps of 100 below it.
+            for clients in range(400, 0, -100):
+                server, report = scenario(a.name, ["--preset", "default", "--bots", str(2000 + clients),
+                                                   "--threads", "2"],
+                                          lg + ["--clients", str(clients), "--rate", "250",
+                                                "--duration-s", str(hold(30))],
+                                          timeout_s=hold(30) + 300)
+                snap_min = get(report, "snapshots_per_client_s", "min", default=0)
+                p99 = get(report, "server_tick_ms", "p99")
+                ok = (get(report, "connected") == clients and not get(report, "disconnected_during_hold")
+                      and snap_min >= 19 and p99 is not None and p99 < 33)
+                steps.append({"clients": clients, "ok": ok, "server": server, "report": report})
+                print(summary(f"{clients}", report) + ("" if ok else "  <- fails"))
+                if ok:
+                    best = clients
+                    break
         cpu = [get(s["report"], "server_cpu_ms_per_client_s") for s in steps if s["ok"]]
         cpu_at_best = cpu[-1] if cpu else None
         result = {"largest_ok_clients": best,
