@@ -13,6 +13,8 @@ Numbers only: nothing here passes or fails on a timing. --quick shortens every h
   crowd     2,000 playing clients + 2,000 bots, `default` world, 20 Hz snapshots, 60 s hold
   hotspot   500 clients spawned inside one 800 x 800 area, all fighting (team deathmatch, no bots)
   storm     1,000 clients, then all drop at once and come back with their resume tokens
+  latency   200 clients + 400 bots (`default`), 30 s: input-to-snapshot latency on a machine not
+            saturated (MGS_SERVER_BIN selects the server build, to compare two)
   ladder    500, 1000, 1500, ... clients (+ 2,000 bots) until a step fails: a client under
             19 snapshots/s, a client not connected or dropped, or tick p99 >= 33 ms; when 500
             fails already, 400, 300, ... until one holds
@@ -243,7 +245,7 @@ def write(out_dir, name, payload):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("name", choices=["crowd", "hotspot", "storm", "ladder"])
+    ap.add_argument("name", choices=["crowd", "hotspot", "storm", "ladder", "latency"])
     ap.add_argument("--out", default=os.path.join(ROOT, "bench/results"))
     ap.add_argument("--quick", action="store_true", help="short holds (a smoke run)")
     ap.add_argument("--threads", type=int, default=2, help="loadgen workers")
@@ -270,6 +272,15 @@ def main():
                                         "--behaviour", "fight"],
                                   timeout_s=hold(60) + 200, profile_s=prof(60))
         write(a.out, a.name, {**head, "server": server, "report": report})
+        print(summary(a.name, report))
+    elif a.name == "latency":
+        # A load the machine carries easily, for input-to-snapshot latency (compare server builds
+        # with MGS_SERVER_BIN; --out names where the JSON goes).
+        server, report = scenario(a.name, ["--preset", "default", "--threads", "2"],
+                                  lg + ["--clients", "200", "--rate", "100", "--duration-s", str(hold(30))],
+                                  timeout_s=hold(30) + 200)
+        write(a.out, a.name, {**head, "server": server, "server_bin": os.path.relpath(SERVER, ROOT),
+                              "report": report})
         print(summary(a.name, report))
     elif a.name == "storm":
         server, report = scenario(a.name, ["--preset", "default", "--bots", "2000", "--threads", "2"],
