@@ -295,8 +295,9 @@ def main():
               f"tick p99 during it {get(st, 'server_tick_ms', 'p99')} ms")
     else:  # ladder
         steps = []
-        best = None
-        for clients in range(500, a.max_clients + 1, 500):
+
+        def step(clients):
+            """One step of the ladder: True when it held."""
             server, report = scenario(a.name, ["--preset", "default", "--bots", str(2000 + clients), "--threads", "2"],
                                       lg + ["--clients", str(clients), "--rate", "250",
                                             "--duration-s", str(hold(30))],
@@ -307,26 +308,16 @@ def main():
                   and snap_min >= 19 and p99 is not None and p99 < 33)
             steps.append({"clients": clients, "ok": ok, "server": server, "report": report})
             print(summary(f"{clients}", report) + ("" if ok else "  <- fails"))
-            if not ok:
+            return ok
+
+        best = None
+        for clients in range(500, a.max_clients + 1, 500):
+            if not step(clients):
                 break
             best = clients
         if best is None:
             # Not even the first step held: find what does, in steps of 100 below it.
-            for clients in range(400, 0, -100):
-                server, report = scenario(a.name, ["--preset", "default", "--bots", str(2000 + clients),
-                                                   "--threads", "2"],
-                                          lg + ["--clients", str(clients), "--rate", "250",
-                                                "--duration-s", str(hold(30))],
-                                          timeout_s=hold(30) + 300)
-                snap_min = get(report, "snapshots_per_client_s", "min", default=0)
-                p99 = get(report, "server_tick_ms", "p99")
-                ok = (get(report, "connected") == clients and not get(report, "disconnected_during_hold")
-                      and snap_min >= 19 and p99 is not None and p99 < 33)
-                steps.append({"clients": clients, "ok": ok, "server": server, "report": report})
-                print(summary(f"{clients}", report) + ("" if ok else "  <- fails"))
-                if ok:
-                    best = clients
-                    break
+            best = next((clients for clients in range(400, 0, -100) if step(clients)), None)
         cpu = [get(s["report"], "server_cpu_ms_per_client_s") for s in steps if s["ok"]]
         cpu_at_best = cpu[-1] if cpu else None
         result = {"largest_ok_clients": best,
